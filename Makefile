@@ -1,0 +1,61 @@
+# One entry point for people and CI. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LOCAL_AWS_PORT ?= 4566
+LOCAL_AWS_STATE ?= .local-aws
+LOCAL_ENV := environments/local
+# Offline provider mirror when this machine has one; the registry otherwise.
+export TF_CLI_CONFIG_FILE := $(shell $(PYTHON) tools/tf_cli_config.py)
+export CHECKPOINT_DISABLE := 1
+LOCAL_AWS := PYTHONPATH=tools $(PY) -m local_aws --port $(LOCAL_AWS_PORT) --state-dir $(LOCAL_AWS_STATE)
+TF_LOCAL := terraform -chdir=$(LOCAL_ENV)
+
+.PHONY: help venv up demo down test lint bench package clean
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt lambda_src/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements/constraints.txt -r requirements/dev.txt -r lambda_src/requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed ## Create the Python environment (.venv) from pinned requirements.
+
+package: venv ## Build the Lambda zips and layer for the local emulator's runtime.
+	$(PY) tools/package.py --target local
+
+up: venv package ## Start the emulator, apply environments/local and print its outputs.
+	$(LOCAL_AWS) start --if-not-running
+	$(TF_LOCAL) init -input=false >/dev/null
+	$(TF_LOCAL) apply -input=false -auto-approve -var aws_endpoint_url=http://127.0.0.1:$(LOCAL_AWS_PORT)
+	$(TF_LOCAL) output
+
+demo: up ## Upload the sample photos, wait for each, print results and write a contact sheet.
+	$(PY) tools/demo.py --env-dir $(LOCAL_ENV)
+
+down: ## Stop the emulator (its state goes with it) and forget the local Terraform state.
+	-$(LOCAL_AWS) stop
+	rm -rf $(LOCAL_ENV)/terraform.tfstate $(LOCAL_ENV)/terraform.tfstate.backup
+
+test: venv ## Run every test: emulator, Lambda code, modules, end to end.
+	$(PY) -m pytest
+
+lint: venv ## ruff and terraform fmt.
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	terraform fmt -check -recursive -diff
+
+bench: venv ## Thumbnail and metadata benchmarks against baselines measured in the same run.
+	$(PY) tools/bench.py
+
+clean: down ## Remove build output, the venv and Terraform working directories.
+	rm -rf build $(VENV) $(LOCAL_AWS_STATE) .pytest_cache .ruff_cache
+	find . -name .terraform -type d -prune -exec rm -rf {} +
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
