@@ -1,0 +1,57 @@
+output "state_machine_arn" {
+  description = "ARN of the image processing state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the image processing state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "state_machine_role_arn" {
+  description = "ARN of the state machine's execution role."
+  value       = aws_iam_role.state_machine.arn
+}
+
+output "state_machine_log_group_name" {
+  description = "Name of the state machine's log group (under /aws/vendedlogs/states/)."
+  value       = aws_cloudwatch_log_group.state_machine.name
+}
+
+output "function_arns" {
+  description = "ARNs of every function, keyed by step name."
+  value = merge(
+    { for k, f in aws_lambda_function.step : k => f.arn },
+    { describe_execution = aws_lambda_function.describe_execution.arn },
+  )
+}
+
+output "function_names" {
+  description = "Names of every function, keyed by step name."
+  value = merge(
+    { for k, f in aws_lambda_function.step : k => f.function_name },
+    { describe_execution = aws_lambda_function.describe_execution.function_name },
+  )
+}
+
+output "function_role_arns" {
+  description = "ARNs of every function's execution role, keyed by step name."
+  value       = { for k, r in aws_iam_role.function : k => r.arn }
+}
+
+output "describe_execution_function_name" {
+  description = "Name of the describe_execution function the web app invokes."
+  value       = aws_lambda_function.describe_execution.function_name
+  depends_on  = [aws_iam_role_policy.function]
+}
+
+output "describe_execution_function_arn" {
+  description = "ARN of the describe_execution function the web app invokes."
+  value       = aws_lambda_function.describe_execution.arn
+  depends_on  = [aws_iam_role_policy.function]
+}
+
+output "layer_arn" {
+  description = "ARN (with version) of the dependency layer."
+  value       = aws_lambda_layer_version.dependencies.arn
+}

@@ -1,0 +1,208 @@
+variable "name_prefix" {
+  description = "Prefix for every name: functions `<name_prefix>-<step>`, roles, log groups and the state machine `<name_prefix>-image-processing`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{1,38}[A-Za-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-40 letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "package" {
+  description = "Deployment packages built by tools/package.py: the functions zip and the dependency layer zip. Hashes default to filebase64sha256 of the files."
+  type = object({
+    functions_zip  = string
+    functions_hash = optional(string)
+    layer_zip      = string
+    layer_hash     = optional(string)
+  })
+  nullable = false
+
+  validation {
+    condition     = endswith(var.package.functions_zip, ".zip") && endswith(var.package.layer_zip, ".zip")
+    error_message = "package.functions_zip and package.layer_zip must be paths to .zip files."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda Python runtime of every function and of the layer."
+  type        = string
+  default     = "python3.13"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.runtime))
+    error_message = "runtime must be a Lambda Python runtime such as python3.13."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of every function and of the layer: arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the photo bucket (created by the storage module or already in the estate)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "prefixes" {
+  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/`."
+  type = object({
+    incoming   = optional(string, "Incoming/")
+    thumbnails = optional(string, "Thumbnails/")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = endswith(var.prefixes.incoming, "/") && endswith(var.prefixes.thumbnails, "/") && var.prefixes.incoming != var.prefixes.thumbnails
+    error_message = "prefixes.incoming and prefixes.thumbnails must end in / and differ (a function must never trigger itself)."
+  }
+}
+
+variable "image_metadata_table" {
+  description = "The ImageMetadata table that store_metadata and record_failure update."
+  type = object({
+    name = string
+    arn  = string
+  })
+  nullable = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:", var.image_metadata_table.arn))
+    error_message = "image_metadata_table.arn must be a DynamoDB table ARN."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts the bucket and table, if any: the functions then get kms:Decrypt and kms:GenerateDataKey on it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.kms_key_arn, "x")))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "functions" {
+  description = "Settings of every function (`defaults`) and per-function overrides of memory and timeout, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution)."
+  type = object({
+    memory_size = optional(number, 512)
+    timeout     = optional(number, 30)
+    log_level   = optional(string, "INFO")
+    overrides = optional(map(object({
+      memory_size = optional(number)
+      timeout     = optional(number)
+    })), {})
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for k in keys(var.functions.overrides) : contains(["extract_metadata", "transform_metadata", "detect_labels", "generate_thumbnail", "store_metadata", "record_failure", "describe_execution"], k)
+    ])
+    error_message = "functions.overrides keys must be step names: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution."
+  }
+
+  validation {
+    condition = alltrue([
+      for m in concat([var.functions.memory_size], [for o in values(var.functions.overrides) : o.memory_size if o.memory_size != null]) : m >= 128 && m <= 10240
+    ])
+    error_message = "Lambda memory sizes must be between 128 and 10240 MB."
+  }
+
+  validation {
+    condition = alltrue([
+      for t in concat([var.functions.timeout], [for o in values(var.functions.overrides) : o.timeout if o.timeout != null]) : t >= 1 && t <= 900
+    ])
+    error_message = "Lambda timeouts must be between 1 and 900 seconds."
+  }
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.functions.log_level)
+    error_message = "functions.log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  }
+}
+
+variable "image_settings" {
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, and the decompression-bomb pixel limit."
+  type = object({
+    max_labels       = optional(number, 10)
+    min_confidence   = optional(number, 60)
+    thumbnail_size   = optional(number, 250)
+    max_image_pixels = optional(number, 89478485)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.image_settings.max_labels >= 1 && var.image_settings.min_confidence >= 0 && var.image_settings.min_confidence <= 100 && var.image_settings.thumbnail_size >= 16 && var.image_settings.max_image_pixels >= 1
+    error_message = "image_settings: max_labels >= 1, min_confidence in 0-100, thumbnail_size >= 16, max_image_pixels >= 1."
+  }
+}
+
+variable "tracing_enabled" {
+  description = "Turn on AWS X-Ray for the functions (Active tracing) and the state machine."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "logs" {
+  description = "CloudWatch Logs settings of the function and state machine log groups."
+  type = object({
+    retention_in_days = optional(number, 30)
+    kms_key_arn       = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.logs.retention_in_days)
+    error_message = "logs.retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "state_machine" {
+  description = "State machine settings: `type` STANDARD or EXPRESS, the log level of its execution history, and the ASL template (defaults to statemachine.json.tftpl at the repository root)."
+  type = object({
+    type                   = optional(string, "STANDARD")
+    log_level              = optional(string, "ALL")
+    include_execution_data = optional(bool, true)
+    definition_template    = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["STANDARD", "EXPRESS"], var.state_machine.type)
+    error_message = "state_machine.type must be STANDARD or EXPRESS."
+  }
+
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL"], var.state_machine.log_level)
+    error_message = "state_machine.log_level must be ALL, ERROR or FATAL."
+  }
+}

@@ -1,0 +1,205 @@
+locals {
+  bucket_name = coalesce(var.bucket.name, "${var.name_prefix}-photos")
+  bucket_kms  = var.bucket.kms_key_arn != null
+}
+
+resource "aws_s3_bucket" "this" {
+  #checkov:skip=CKV_AWS_18:Access logging needs a separate log bucket owned by the estate; left to the caller.
+  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice of the caller, not of this module.
+  #checkov:skip=CKV2_AWS_62:Event notifications are configured by the trigger module (a bucket has one notification configuration).
+  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) is the default; bucket.kms_key_arn switches to aws:kms.
+  count = var.bucket.create ? 1 : 0
+
+  bucket        = local.bucket_name
+  force_destroy = var.bucket.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  count = var.bucket.create ? 1 : 0
+
+  bucket                  = aws_s3_bucket.this[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  count = var.bucket.create ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  count = var.bucket.create ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  count = var.bucket.create ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = local.bucket_kms ? "aws:kms" : "AES256"
+      kms_master_key_id = var.bucket.kms_key_arn
+    }
+    bucket_key_enabled = local.bucket_kms
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  count = var.bucket.create ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.bucket.noncurrent_version_expiration_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.bucket.abort_incomplete_upload_days
+    }
+  }
+}
+
+resource "aws_s3_bucket_cors_configuration" "this" {
+  count = var.bucket.create ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+  cors_rule {
+    allowed_headers = ["*"]
+    allowed_methods = ["PUT", "GET", "HEAD"]
+    allowed_origins = var.bucket.cors_allowed_origins
+    expose_headers  = ["ETag"]
+    max_age_seconds = 3000
+  }
+}
+
+data "aws_iam_policy_document" "bucket" {
+  count = var.bucket.create ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this[0].arn, "${aws_s3_bucket.this[0].arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  count = var.bucket.create ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+  policy = data.aws_iam_policy_document.bucket[0].json
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+resource "aws_dynamodb_table" "image_metadata" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS owned key by default; tables.kms_key_arn switches to a customer managed key.
+  count = var.tables.create ? 1 : 0
+
+  name                        = "${var.name_prefix}-ImageMetadata"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "imageID"
+  deletion_protection_enabled = var.tables.deletion_protection
+
+  attribute {
+    name = "imageID"
+    type = "S"
+  }
+
+  attribute {
+    name = "albumID"
+    type = "S"
+  }
+
+  attribute {
+    name = "uploadTime"
+    type = "N"
+  }
+
+  global_secondary_index {
+    name            = "albumID-uploadTime-index"
+    hash_key        = "albumID"
+    range_key       = "uploadTime"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = var.tables.point_in_time_recovery
+  }
+
+  server_side_encryption {
+    enabled     = var.tables.kms_key_arn != null
+    kms_key_arn = var.tables.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
+resource "aws_dynamodb_table" "album_metadata" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS owned key by default; tables.kms_key_arn switches to a customer managed key.
+  count = var.tables.create ? 1 : 0
+
+  name                        = "${var.name_prefix}-AlbumMetadata"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "albumID"
+  deletion_protection_enabled = var.tables.deletion_protection
+
+  attribute {
+    name = "albumID"
+    type = "S"
+  }
+
+  attribute {
+    name = "userID"
+    type = "S"
+  }
+
+  attribute {
+    name = "creationTime"
+    type = "N"
+  }
+
+  global_secondary_index {
+    name            = "userID-creationTime-index"
+    hash_key        = "userID"
+    range_key       = "creationTime"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = var.tables.point_in_time_recovery
+  }
+
+  server_side_encryption {
+    enabled     = var.tables.kms_key_arn != null
+    kms_key_arn = var.tables.kms_key_arn
+  }
+
+  tags = var.tags
+}

@@ -1,0 +1,181 @@
+data "aws_partition" "current" {}
+
+data "aws_caller_identity" "current" {
+  count = var.bucket_owner_account_id == null ? 1 : 0
+}
+
+locals {
+  function_name  = "${var.name_prefix}-start-execution"
+  bucket_arn     = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  functions_hash = coalesce(var.package.functions_hash, filebase64sha256(var.package.functions_zip))
+  source_account = coalesce(var.bucket_owner_account_id, try(data.aws_caller_identity.current[0].account_id, null))
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = "${local.function_name}-dlq"
+  message_retention_seconds         = var.dead_letter_queue.message_retention_seconds
+  sqs_managed_sse_enabled           = var.dead_letter_queue.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.dead_letter_queue.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.dead_letter_queue.kms_key_arn == null ? null : 300
+  tags                              = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is a per-environment choice (logs.retention_in_days); prod sets a year or more.
+  #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; logs.kms_key_arn switches to a customer managed key.
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.logs.retention_in_days
+  kms_key_id        = var.logs.kms_key_arn
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = "${local.function_name}-role"
+  description        = "Execution role of ${local.function_name}."
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "this" {
+  #checkov:skip=CKV_AWS_356:Only the X-Ray actions, which have no resource-level permissions, use "*".
+  statement {
+    sid       = "OwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  # HeadObject is authorised by s3:GetObject.
+  statement {
+    sid       = "ReadIncoming"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arn}/${var.incoming_prefix}*"]
+  }
+
+  statement {
+    sid       = "WriteImageMetadata"
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [var.image_metadata_table.arn]
+  }
+
+  statement {
+    sid       = "StartOwnStateMachine"
+    actions   = ["states:StartExecution"]
+    resources = [var.state_machine_arn]
+  }
+
+  statement {
+    sid       = "DeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.function.tracing_enabled ? [1] : []
+    content {
+      sid       = "XRay"
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = compact([var.kms_key_arn, var.dead_letter_queue.kms_key_arn])
+    content {
+      sid       = "DataKey${statement.key}"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "least-privilege"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the SQS queue through an on-failure destination (aws_lambda_function_event_invoke_config), which also carries the error.
+  #checkov:skip=CKV_AWS_117:The function reaches only public AWS APIs (S3, DynamoDB, Step Functions); no VPC resources to reach.
+  #checkov:skip=CKV_AWS_115:Concurrency reservation is an account-level choice of the caller.
+  #checkov:skip=CKV_AWS_173:The environment holds names and ARNs only, no secrets; the default AWS managed key encrypts it.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile owned by the estate; packages are built reproducibly by tools/package.py.
+  #checkov:skip=CKV_AWS_50:X-Ray is optional (function.tracing_enabled) and costs money; environments turn it on.
+  function_name    = local.function_name
+  description      = "Starts one image pipeline execution per object created under ${var.incoming_prefix}."
+  role             = aws_iam_role.this.arn
+  handler          = "image_pipeline.handlers.start_execution.handler"
+  runtime          = var.runtime
+  architectures    = [var.architecture]
+  filename         = var.package.functions_zip
+  source_code_hash = local.functions_hash
+  layers           = [var.package.layer_arn]
+  memory_size      = var.function.memory_size
+  timeout          = var.function.timeout
+
+  environment {
+    variables = {
+      POWERTOOLS_SERVICE_NAME   = "start_execution"
+      POWERTOOLS_LOG_LEVEL      = var.function.log_level
+      POWERTOOLS_TRACE_DISABLED = var.function.tracing_enabled ? "false" : "true"
+      IMAGE_METADATA_TABLE      = var.image_metadata_table.name
+      STATE_MACHINE_ARN         = var.state_machine_arn
+      INCOMING_PREFIX           = var.incoming_prefix
+    }
+  }
+
+  dynamic "tracing_config" {
+    for_each = var.function.tracing_enabled ? [1] : []
+    content {
+      mode = "Active"
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name          = aws_lambda_function.this.function_name
+  maximum_retry_attempts = var.function.maximum_retry_attempts
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.dlq.arn
+    }
+  }
+}
+
+resource "aws_lambda_permission" "s3" {
+  statement_id   = "AllowS3Invoke"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = local.bucket_arn
+  source_account = local.source_account
+}
+
+# A bucket has exactly one notification configuration: this resource owns it.
+resource "aws_s3_bucket_notification" "this" {
+  bucket = var.bucket_name
+
+  lambda_function {
+    id                  = "${var.name_prefix}-incoming"
+    lambda_function_arn = aws_lambda_function.this.arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = var.incoming_prefix
+  }
+
+  depends_on = [aws_lambda_permission.s3]
+}
