@@ -1,0 +1,113 @@
+"""Typed configuration, read from the environment when a function needs it (never at import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_MAX_IMAGE_PIXELS = 89_478_485  # Pillow's own decompression-bomb limit
+DEFAULT_THUMBNAIL_SIZE = 250
+
+
+class ConfigError(RuntimeError):
+    """A required environment variable is missing or malformed."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {name} is not set")
+    return value
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from exc
+    if value < minimum:
+        raise ConfigError(f"{name}={value} is below {minimum}")
+    return value
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+
+
+@dataclass(frozen=True)
+class StartConfig:
+    table_name: str
+    state_machine_arn: str
+    incoming_prefix: str
+
+    @classmethod
+    def from_env(cls) -> StartConfig:
+        return cls(
+            table_name=_required("IMAGE_METADATA_TABLE"),
+            state_machine_arn=_required("STATE_MACHINE_ARN"),
+            incoming_prefix=os.environ.get("INCOMING_PREFIX") or "Incoming/",
+        )
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    max_image_pixels: int
+
+    @classmethod
+    def from_env(cls) -> ImageLimits:
+        return cls(max_image_pixels=_int("MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS))
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    max_labels: int
+    min_confidence: float
+
+    @classmethod
+    def from_env(cls) -> LabelConfig:
+        return cls(
+            max_labels=_int("MAX_LABELS", 10),
+            min_confidence=_float("MIN_CONFIDENCE", 60.0),
+        )
+
+
+@dataclass(frozen=True)
+class ThumbnailConfig:
+    size: int
+    prefix: str
+    max_image_pixels: int
+
+    @classmethod
+    def from_env(cls) -> ThumbnailConfig:
+        return cls(
+            size=_int("THUMBNAIL_SIZE", DEFAULT_THUMBNAIL_SIZE),
+            prefix=os.environ.get("THUMBNAIL_PREFIX") or "Thumbnails/",
+            max_image_pixels=ImageLimits.from_env().max_image_pixels,
+        )
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    table_name: str
+
+    @classmethod
+    def from_env(cls) -> TableConfig:
+        return cls(table_name=_required("IMAGE_METADATA_TABLE"))
+
+
+@dataclass(frozen=True)
+class DescribeConfig:
+    state_machine_arn: str
+
+    @classmethod
+    def from_env(cls) -> DescribeConfig:
+        return cls(state_machine_arn=_required("STATE_MACHINE_ARN"))

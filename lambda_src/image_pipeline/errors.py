@@ -1,0 +1,35 @@
+"""Named errors. The class name is the error name Step Functions sees (``Error``)."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class: an error the state machine must not retry."""
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def cause(self) -> str:
+        return str(self) or self.name
+
+
+class ImageIdentifyError(PipelineError):
+    """Not an image, empty or unreadable."""
+
+
+class FileTypeNotSupported(PipelineError):
+    """An image, but neither JPEG nor PNG."""
+
+
+class ImageTooLarge(PipelineError):
+    """More pixels than MAX_IMAGE_PIXELS, refused before any decoding."""
+
+
+class ImageDecodeError(PipelineError):
+    """Corrupt or truncated image data."""
+
+
+class ExecutionNotAllowed(PipelineError):
+    """describe_execution was asked about another state machine's execution."""
