@@ -14,6 +14,7 @@ locals {
 data "aws_partition" "current" {}
 
 resource "aws_cognito_identity_pool" "this" {
+  #checkov:skip=CKV_AWS_366:The test web app has no sign-in, as the reference sample; guest access is a variable (allow_unauthenticated_identities) and the guest role only reaches its own prefixes, tables and one function.
   identity_pool_name               = local.identity_pool_name
   allow_unauthenticated_identities = var.allow_unauthenticated_identities
   allow_classic_flow               = false
