@@ -16,7 +16,9 @@ from aws_lambda_powertools import Logger
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "image-pipeline")
 
 # Correlation id: the execution or the image when the event has one, else the S3 request id.
-CORRELATION_PATH = 'executionArn || imageID || s3Key || Records[0].responseElements."x-amz-request-id"'
+CORRELATION_PATH = (
+    'executionArn || imageID || s3Key || Records[0].responseElements."x-amz-request-id"'
+)
 
 
 def tracing_enabled() -> bool:

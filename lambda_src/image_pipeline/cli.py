@@ -1,0 +1,96 @@
+"""``image-pipeline``: the Lambdas' library on local files.
+
+    image-pipeline metadata FILE
+    image-pipeline thumbnail FILE OUT [--size N]
+
+Bad input exits with status 2; the last line of stderr is ``{"error": NAME, "cause": TEXT}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from image_pipeline.config import DEFAULT_THUMBNAIL_SIZE, ImageLimits
+from image_pipeline.errors import ImageIdentifyError, PipelineError
+
+EXIT_BAD_INPUT = 2
+CLI_KEYS = ("exifMake", "exifModel", "creationTime", "geo")
+
+
+def _fail(name: str, cause: str) -> int:
+    sys.stderr.write(json.dumps({"error": name, "cause": cause}, ensure_ascii=False) + "\n")
+    sys.stderr.flush()
+    return EXIT_BAD_INPUT
+
+
+def _metadata(path: str) -> dict[str, Any]:
+    from image_pipeline.imaging import extract_metadata
+    from image_pipeline.sources import FileSource
+
+    raw = extract_metadata(FileSource(path), ImageLimits.from_env().max_image_pixels)
+    result = {key: raw[key] for key in ("format", "width", "height", "fileSize")}
+    for key in CLI_KEYS:
+        result[key] = raw.get(key)
+    if "orientation" in raw:
+        result["orientation"] = raw["orientation"]
+    return result
+
+
+def _thumbnail(path: str, out: str, size: int) -> dict[str, Any]:
+    from image_pipeline.imaging import make_thumbnail
+
+    with open(path, "rb") as fh:
+        data = fh.read()
+    thumb = make_thumbnail(data, size, ImageLimits.from_env().max_image_pixels)
+    tmp = f"{out}.tmp{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        fh.write(thumb.data)
+    os.replace(tmp, out)
+    return {"format": thumb.format, "width": thumb.width, "height": thumb.height, "path": out}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.exit(_fail("UsageError", message))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="image-pipeline", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    meta = commands.add_parser("metadata", help="print the extracted metadata as JSON")
+    meta.add_argument("file")
+    thumb = commands.add_parser("thumbnail", help="write a thumbnail")
+    thumb.add_argument("file")
+    thumb.add_argument("out")
+    thumb.add_argument("--size", type=int, default=DEFAULT_THUMBNAIL_SIZE)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "metadata":
+            print(json.dumps(_metadata(args.file), ensure_ascii=False))
+        else:
+            if args.size < 1:
+                return _fail("ValueError", "--size must be a positive number of pixels")
+            print(json.dumps(_thumbnail(args.file, args.out, args.size), ensure_ascii=False))
+    except PipelineError as exc:
+        return _fail(exc.name, exc.cause)
+    except FileNotFoundError as exc:
+        return _fail(ImageIdentifyError.__name__, f"No such file: {exc.filename}")
+    except (IsADirectoryError, PermissionError) as exc:
+        return _fail(ImageIdentifyError.__name__, f"Cannot read {exc.filename}: {exc.strerror}")
+    except MemoryError:
+        return _fail("ImageTooLarge", "Not enough memory to process the image")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

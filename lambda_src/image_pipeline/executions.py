@@ -1,0 +1,70 @@
+"""Step Functions: deterministic execution names, starting and describing executions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from image_pipeline.clients import client, error_code
+from image_pipeline.errors import ExecutionNotAllowed
+
+MAX_NAME = 80
+_HASH_CHARS = 20
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def execution_name(bucket: str, key: str, version: str | None) -> str:
+    """At most 80 characters of ``[A-Za-z0-9_-]``: a readable slug of the key plus a hash of
+    bucket, key and version id (or ETag), so the same object version always gets the same name."""
+    digest = hashlib.sha256("\0".join((bucket, key, version or "")).encode("utf-8")).hexdigest()
+    basename = key.rstrip("/").rsplit("/", 1)[-1]
+    slug = _UNSAFE.sub("-", basename).strip("-_")[: MAX_NAME - _HASH_CHARS - 1].strip("-_")
+    return f"{slug}-{digest[:_HASH_CHARS]}" if slug else digest[:_HASH_CHARS]
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
+
+
+def start(state_machine_arn: str, name: str, payload: dict[str, Any]) -> bool:
+    """Start the execution; False when it already exists (a redelivered event)."""
+    try:
+        client("stepfunctions").start_execution(
+            stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
+        )
+    except Exception as exc:
+        if error_code(exc) == "ExecutionAlreadyExists":
+            return False
+        raise
+    return True
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if value else None
+
+
+def describe(state_machine_arn: str, arn: str) -> dict[str, Any]:
+    """Status of one execution of ``state_machine_arn`` (and of no other state machine)."""
+    prefix = execution_arn(state_machine_arn, "")
+    if not isinstance(arn, str) or not arn.startswith(prefix) or len(arn) == len(prefix):
+        raise ExecutionNotAllowed("Only executions of this pipeline's state machine")
+    if ":" in arn[len(prefix) :]:
+        raise ExecutionNotAllowed("Only executions of this pipeline's state machine")
+    response = client("stepfunctions").describe_execution(executionArn=arn)
+    result: dict[str, Any] = {
+        "executionArn": response["executionArn"],
+        "status": response["status"],
+        "startDate": _iso(response.get("startDate")),
+    }
+    for key in ("stopDate",):
+        if response.get(key):
+            result[key] = _iso(response[key])
+    for key in ("error", "cause"):
+        if response.get(key):
+            result[key] = response[key]
+    return result

@@ -1,0 +1,17 @@
+"""Raw metadata of an S3 image, from a 64 KiB ranged read of its header."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from image_pipeline.config import ImageLimits
+from image_pipeline.observability import handler as observed
+from image_pipeline.sources import S3Source
+
+
+@observed
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    from image_pipeline.imaging import extract_metadata  # Pillow only where it is needed
+
+    source = S3Source(event["s3Bucket"], event["s3Key"])
+    return extract_metadata(source, ImageLimits.from_env().max_image_pixels)

@@ -1,0 +1,124 @@
+"""start_execution: S3 ObjectCreated records -> ImageMetadata item + one execution per object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from image_pipeline import executions, records
+from image_pipeline.clients import client, error_code
+from image_pipeline.config import StartConfig
+from image_pipeline.observability import logger
+
+
+@dataclass
+class StartResult:
+    started: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"started": self.started, "skipped": self.skipped}
+
+
+class StartFailed(RuntimeError):
+    """At least one record could not be started; S3/Lambda retries the event (idempotently)."""
+
+
+def _epoch_ms(event_time: str | None) -> int:
+    if event_time:
+        try:
+            moment = datetime.fromisoformat(event_time.replace("Z", "+00:00"))
+            return int(moment.timestamp() * 1000)
+        except ValueError:
+            pass
+    return int(datetime.now().timestamp() * 1000)
+
+
+def _user_metadata(bucket: str, key: str) -> dict[str, str] | None:
+    """The object's user metadata, or None when the object is gone."""
+    try:
+        head = client("s3").head_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
+
+
+def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
+    if not event_name.startswith("ObjectCreated:"):
+        return f"not an ObjectCreated event ({event_name or 'none'})"
+    if not key.startswith(prefix):
+        return f"not under {prefix}"
+    if key.endswith("/"):
+        return "folder marker"
+    return None
+
+
+def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
+    """One S3 record. ``record`` is a Powertools ``S3EventRecord`` (key already decoded once)."""
+    s3 = record.s3
+    bucket, key = s3.bucket.name, s3.get_object.key
+    reason = skip_reason(record.event_name or "", key, config.incoming_prefix)
+    if reason:
+        result.skipped.append({"s3Key": key, "reason": reason})
+        return
+    image_id = key[len(config.incoming_prefix) :]
+    version = s3.get_object.version_id or s3.get_object.etag
+    name = executions.execution_name(bucket, key, version)
+    arn = executions.execution_arn(config.state_machine_arn, name)
+    logger.append_keys(imageID=image_id, executionArn=arn)
+
+    user_meta = _user_metadata(bucket, key)
+    if user_meta is None:
+        result.skipped.append({"s3Key": key, "reason": "object no longer exists"})
+        return
+    upload_time = _epoch_ms(record.event_time)
+    item = {
+        "imageID": image_id,
+        "s3key": key,
+        "userID": user_meta.get("userid") or None,
+        "albumID": user_meta.get("albumid") or None,
+        "uploadTime": upload_time,
+        "executionArn": arn,
+    }
+    if not records.put_pending(config.table_name, item):
+        current = records.get(config.table_name, image_id) or {}
+        if current.get("executionArn") != arn:
+            logger.info("A newer upload owns the item; not starting", extra={"s3Key": key})
+            result.skipped.append({"s3Key": key, "reason": "superseded by a newer upload"})
+            return
+    payload = {
+        "s3Bucket": bucket,
+        "s3Key": key,
+        "imageID": image_id,
+        "userID": item["userID"],
+        "albumID": item["albumID"],
+        "uploadTime": upload_time,
+    }
+    if not executions.start(config.state_machine_arn, name, payload):
+        logger.info("Execution already started (redelivered event)", extra={"s3Key": key})
+        result.skipped.append({"s3Key": key, "reason": "already started", "executionArn": arn})
+        return
+    records.mark_running(config.table_name, image_id, arn)
+    logger.info("Started execution", extra={"s3Key": key})
+    result.started.append({"s3Key": key, "imageID": image_id, "executionArn": arn})
+
+
+def start_executions(event: dict[str, Any], config: StartConfig | None = None) -> StartResult:
+    """Every record of the event; a failing record does not stop the others."""
+    from aws_lambda_powertools.utilities.data_classes import S3Event
+
+    config = config or StartConfig.from_env()
+    result = StartResult()
+    for record in S3Event(event).records:
+        try:
+            start_one(config, record, result)
+        except Exception as exc:
+            logger.exception("Could not start the pipeline for a record")
+            result.failed.append({"s3Key": record.s3.get_object.key, "error": type(exc).__name__})
+    if result.failed:
+        raise StartFailed(f"{len(result.failed)} record(s) failed: {result.failed}")
+    return result
