@@ -14,7 +14,11 @@ fi
 [[ ${1:-} == --install-only ]] && exit 0
 dirs=("$@")
 [[ ${#dirs[@]} -eq 0 ]] && dirs=(modules environments examples)
-args=()
-for d in "${dirs[@]}"; do args+=(--directory "$d"); done
-exec "$VENV/bin/checkov" --framework terraform --quiet --compact --skip-download \
-  --download-external-modules false "${args[@]}"
+# One run per directory: checkov merges several --directory arguments into confusing totals.
+status=0
+for d in "${dirs[@]}"; do
+  echo "== checkov $d"
+  "$VENV/bin/checkov" --framework terraform --quiet --compact --skip-download \
+    --download-external-modules false --directory "$d" || status=1
+done
+exit $status

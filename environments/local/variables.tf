@@ -1,0 +1,39 @@
+variable "aws_endpoint_url" {
+  description = "Endpoint of the local AWS emulator (every service)."
+  type        = string
+  default     = "http://127.0.0.1:4566"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https?://", var.aws_endpoint_url))
+    error_message = "aws_endpoint_url must be an http(s) URL."
+  }
+}
+
+variable "region" {
+  description = "Region the emulator answers for."
+  type        = string
+  default     = "us-east-1"
+  nullable    = false
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name."
+  type        = string
+  default     = "image-pipeline-local"
+  nullable    = false
+}
+
+variable "package_dir" {
+  description = "Directory holding the zips built by `tools/package.py --target local`."
+  type        = string
+  default     = "../../build/lambda"
+  nullable    = false
+}
+
+variable "runtime" {
+  description = "Lambda runtime the emulator runs: this host's Python (the emulator's child interpreter)."
+  type        = string
+  default     = "python3.11"
+  nullable    = false
+}
