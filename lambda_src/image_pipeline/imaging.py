@@ -80,7 +80,7 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
-        raise ImageTooLarge(str(exc)) from exc
+        raise ImageTooLarge(f"The image exceeds the limit of {max_pixels} pixels: {exc}") from exc
     except UnidentifiedImageError as exc:
         if claimed is None:
             raise ImageIdentifyError("The file is not a recognised image") from exc
@@ -137,7 +137,9 @@ def read_exif(image: Image.Image) -> Image.Exif | None:
         return None
     exif = Image.Exif()
     try:
-        exif.load(raw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exif.load(raw)
     except Exception:  # corrupt EXIF never fails the image
         return None
     return exif
@@ -145,8 +147,10 @@ def read_exif(image: Image.Image) -> Image.Exif | None:
 
 def _ifd(exif: Image.Exif, tag: int) -> dict[int, Any]:
     try:
-        return dict(exif.get_ifd(tag))
-    except Exception:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return dict(exif.get_ifd(tag))
+    except Exception:  # a broken sub-IFD loses only its own facts
         return {}
 
 

@@ -90,6 +90,11 @@ def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
             logger.info("A newer upload owns the item; not starting", extra={"s3Key": key})
             result.skipped.append({"s3Key": key, "reason": "superseded by a newer upload"})
             return
+        if current.get("processingStatus") != records.PENDING:
+            # Redelivered after the execution started: nothing new to start, nothing to fail.
+            logger.info("Execution already started (redelivered event)", extra={"s3Key": key})
+            result.skipped.append({"s3Key": key, "reason": "already started", "executionArn": arn})
+            return
     payload = {
         "s3Bucket": bucket,
         "s3Key": key,
