@@ -14,7 +14,7 @@ export CHECKPOINT_DISABLE := 1
 LOCAL_AWS := PYTHONPATH=tools $(PY) -m local_aws --port $(LOCAL_AWS_PORT) --state-dir $(LOCAL_AWS_STATE)
 TF_LOCAL := terraform -chdir=$(LOCAL_ENV)
 
-.PHONY: help venv up demo down test lint bench package clean
+.PHONY: help venv up demo down test lint bench package clean docs checkov
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -59,3 +59,12 @@ clean: down ## Remove build output, the venv and Terraform working directories.
 	rm -rf build $(VENV) $(LOCAL_AWS_STATE) .pytest_cache .ruff_cache
 	find . -name .terraform -type d -prune -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+docs: venv ## Regenerate the module READMEs' input and output tables from the code.
+	$(PY) tools/module_docs.py
+
+checkov: .venv-checkov/.installed ## checkov on modules, environments and examples (own venv: .venv-checkov).
+	tools/checkov.sh
+
+.venv-checkov/.installed: requirements/checkov.txt
+	tools/checkov.sh --install-only
