@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, validateConfig } from "./config";
+
+const good = {
+  region: "us-east-1",
+  identityPoolId: "us-east-1:11111111-2222-3333-4444-555555555555",
+  bucket: "photos",
+  imageMetadataTable: "ImageMetadata",
+  albumMetadataTable: "AlbumMetadata",
+  albumIndex: "albumID-uploadTime-index",
+  userAlbumsIndex: "userID-creationTime-index",
+  describeExecutionFunction: "describe-execution",
+  incomingPrefix: "Incoming/",
+  thumbnailPrefix: "Thumbnails/",
+  endpoint: null,
+};
+
+function response(status: number, body: string): Response {
+  return new Response(body, { status, headers: { "content-type": "application/json" } });
+}
+
+describe("validateConfig", () => {
+  it("accepts the module's webapp_config as it is", () => {
+    expect(validateConfig(good)).toEqual(good);
+  });
+
+  it("fills defaults for index names and prefixes", () => {
+    const { albumIndex, userAlbumsIndex, incomingPrefix, thumbnailPrefix, ...rest } = good;
+    void albumIndex, userAlbumsIndex, incomingPrefix, thumbnailPrefix;
+    const c = validateConfig(rest);
+    expect(c.albumIndex).toBe("albumID-uploadTime-index");
+    expect(c.userAlbumsIndex).toBe("userID-creationTime-index");
+    expect(c.incomingPrefix).toBe("Incoming/");
+    expect(c.thumbnailPrefix).toBe("Thumbnails/");
+    expect(c.endpoint).toBeNull();
+  });
+
+  it("keeps the emulator endpoint, without a trailing slash", () => {
+    expect(validateConfig({ ...good, endpoint: "http://127.0.0.1:4566/" }).endpoint).toBe("http://127.0.0.1:4566");
+  });
+
+  it("lists every missing required key", () => {
+    try {
+      validateConfig({ region: "us-east-1" });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const err = e as ConfigError;
+      expect(err.problem).toBe("invalid");
+      expect(err.details).toEqual(
+        expect.arrayContaining([
+          '"identityPoolId" is missing or empty',
+          '"bucket" is missing or empty',
+          '"imageMetadataTable" is missing or empty',
+          '"albumMetadataTable" is missing or empty',
+          '"describeExecutionFunction" is missing or empty',
+        ]),
+      );
+      expect(err.details).toHaveLength(5);
+    }
+  });
+
+  it.each([
+    [{ endpoint: "ftp://x" }, /endpoint/],
+    [{ endpoint: "not a url" }, /endpoint/],
+    [{ endpoint: 4566 }, /endpoint/],
+    [{ incomingPrefix: "Incoming" }, /incomingPrefix.*end with/],
+    [{ region: "mars" }, /region/],
+    [{ identityPoolId: "nope" }, /identityPoolId/],
+    [{ bucket: "   " }, /bucket/],
+  ])("rejects %j", (patch, pattern) => {
+    expect(() => validateConfig({ ...good, ...patch })).toThrow(pattern);
+  });
+
+  it("rejects non-objects", () => {
+    expect(() => validateConfig(null)).toThrow(ConfigError);
+    expect(() => validateConfig([good])).toThrow(ConfigError);
+    expect(() => validateConfig("x")).toThrow(ConfigError);
+  });
+});
+
+describe("loadConfig", () => {
+  it("loads and validates config.json", async () => {
+    const calls: string[] = [];
+    const c = await loadConfig(async (url) => {
+      calls.push(url);
+      return response(200, JSON.stringify({ ...good, endpoint: "http://127.0.0.1:4566" }));
+    });
+    expect(calls).toEqual(["config.json"]);
+    expect(c.endpoint).toBe("http://127.0.0.1:4566");
+  });
+
+  it("says to run make webapp when config.json is missing (404)", async () => {
+    const p = loadConfig(async () => response(404, "not found"));
+    await expect(p).rejects.toMatchObject({ problem: "missing" });
+    await expect(p).rejects.toThrow(/make webapp/);
+  });
+
+  it("treats an HTML fallback page as missing", async () => {
+    await expect(loadConfig(async () => response(200, "<!doctype html><html></html>"))).rejects.toMatchObject({
+      problem: "missing",
+    });
+  });
+
+  it("reports invalid JSON", async () => {
+    await expect(loadConfig(async () => response(200, "{nope"))).rejects.toMatchObject({ problem: "invalid" });
+  });
+
+  it("reports a server that cannot be reached or errors", async () => {
+    await expect(
+      loadConfig(async () => {
+        throw new TypeError("Failed to fetch");
+      }),
+    ).rejects.toMatchObject({ problem: "unreachable" });
+    await expect(loadConfig(async () => response(500, "boom"))).rejects.toThrow(/HTTP 500/);
+  });
+});
