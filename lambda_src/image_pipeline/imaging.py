@@ -77,7 +77,7 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
         raise FileTypeNotSupported("HEIF/AVIF images are not supported; use JPEG or PNG")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # bomb warnings, corrupt EXIF: handled below
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(f"The image exceeds the limit of {max_pixels} pixels: {exc}") from exc
@@ -295,14 +295,12 @@ def _for_output(image: Image.Image, fmt: str) -> Image.Image:
     has_transparency = "transparency" in image.info
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         return image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    if mode in ("P", "PA"):
-        return image.convert("RGBA" if has_transparency or mode == "PA" else "RGB")
+    if has_transparency or mode == "PA":  # tRNS: a colour or palette entry -> alpha
+        return image.convert("RGBA")
+    if mode == "P":
+        return image.convert("RGB")
     if mode == "1":
         return image.convert("L")
-    if mode == "L" and has_transparency:
-        return image.convert("LA")
-    if mode == "RGB" and has_transparency:
-        return image.convert("RGBA")
     if mode in ("L", "LA", "RGB", "RGBA"):
         return image
     return image.convert("RGBA")
