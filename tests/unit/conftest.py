@@ -71,9 +71,8 @@ def pipeline_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def aws(aws_credentials: None, pipeline_env: None):
     """moto in process; the library's client cache is emptied so clients bind to the mock."""
-    from moto import mock_aws
-
     from image_pipeline import clients
+    from moto import mock_aws
 
     with mock_aws():
         clients.reset()

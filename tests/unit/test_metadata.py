@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image, PngImagePlugin
-
 from image_pipeline.errors import (
     FileTypeNotSupported,
     ImageDecodeError,
@@ -15,6 +13,7 @@ from image_pipeline.errors import (
 )
 from image_pipeline.imaging import extract_metadata
 from image_pipeline.sources import PREFIX_BYTES, FileSource
+from PIL import Image, PngImagePlugin
 
 from . import images
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image, ImageChops, JpegImagePlugin
-
 from image_pipeline.errors import (
     FileTypeNotSupported,
     ImageDecodeError,
@@ -14,6 +12,7 @@ from image_pipeline.errors import (
     ImageTooLarge,
 )
 from image_pipeline.imaging import fit, make_thumbnail
+from PIL import Image, ImageChops, JpegImagePlugin
 
 from . import images
 
