@@ -55,6 +55,16 @@ lint: venv ## ruff and terraform fmt.
 bench: venv ## Thumbnail and metadata benchmarks against baselines measured in the same run.
 	$(PY) tools/bench.py
 
+.PHONY: webapp webapp-test
+webapp: ## Write webapp/public/config.json from environments/local and serve the web app.
+	cd webapp && { [ -d node_modules ] || npm ci; }
+	node webapp/scripts/write-config.mjs --env-dir $(LOCAL_ENV)
+	@echo "Web app: http://127.0.0.1:5173/"
+	cd webapp && npm run dev
+
+webapp-test: ## Web app: npm ci, typecheck, unit tests, build.
+	cd webapp && npm ci && npm run typecheck && npm test && npm run build
+
 clean: down ## Remove build output, the venv and Terraform working directories.
 	rm -rf build $(VENV) $(LOCAL_AWS_STATE) .pytest_cache .ruff_cache
 	find . -name .terraform -type d -prune -exec rm -rf {} +
