@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 from image_pipeline import executions, records
 from image_pipeline.clients import client, error_code
@@ -47,6 +48,15 @@ def _user_metadata(bucket: str, key: str) -> dict[str, str] | None:
     return {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
 
 
+def object_key(record: Any) -> str:
+    """The key, URL-decoded exactly once (S3 sends it form-encoded: space as ``+``).
+
+    Powertools decodes only ``S3Event.object_key`` (the first record); a record's
+    ``s3.get_object.key`` is the raw, encoded key.
+    """
+    return unquote_plus(record.s3.get_object.key)
+
+
 def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
     if not event_name.startswith("ObjectCreated:"):
         return f"not an ObjectCreated event ({event_name or 'none'})"
@@ -58,9 +68,9 @@ def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
 
 
 def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
-    """One S3 record. ``record`` is a Powertools ``S3EventRecord`` (key already decoded once)."""
+    """One S3 record (a Powertools ``S3EventRecord``)."""
     s3 = record.s3
-    bucket, key = s3.bucket.name, s3.get_object.key
+    bucket, key = s3.bucket.name, object_key(record)
     reason = skip_reason(record.event_name or "", key, config.incoming_prefix)
     if reason:
         result.skipped.append({"s3Key": key, "reason": reason})
@@ -123,7 +133,7 @@ def start_executions(event: dict[str, Any], config: StartConfig | None = None) -
             start_one(config, record, result)
         except Exception as exc:
             logger.exception("Could not start the pipeline for a record")
-            result.failed.append({"s3Key": record.s3.get_object.key, "error": type(exc).__name__})
+            result.failed.append({"s3Key": object_key(record), "error": type(exc).__name__})
     if result.failed:
         raise StartFailed(f"{len(result.failed)} record(s) failed: {result.failed}")
     return result
