@@ -1,0 +1,98 @@
+"""Static checks of every module, environment and example: fmt, init + validate, conventions,
+and README tables in sync with the code."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import hcl2
+import pytest
+import tftest
+from tfharness import MODULES, ROOT, ROOTS
+
+
+@pytest.mark.parametrize("rel", ROOTS)
+def test_fmt(rel, terraform_bin, tf_env):
+    result = subprocess.run(
+        [terraform_bin, "fmt", "-check", "-diff", "-recursive", str(ROOT / rel)],
+        env=tf_env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, f"terraform fmt -check {rel}:\n{result.stdout}{result.stderr}"
+
+
+def test_fmt_template_is_json():
+    """The ASL template stays plain JSON apart from its ${...} placeholders."""
+    import json
+
+    text = (ROOT / "statemachine.json.tftpl").read_text()
+    json.loads(re.sub(r"\$\{[a-z_]+\}", "arn:aws:lambda:us-east-1:123456789012:function:x", text))
+
+
+@pytest.mark.parametrize("rel", ROOTS)
+def test_init_validate(rel, terraform_bin, tf_env, stage):
+    tfdir = stage(rel)
+    tf = tftest.TerraformTest(str(tfdir), binary=terraform_bin, env=tf_env)
+    tf.setup(init_vars=None, upgrade=False, cleanup_on_exit=False)
+    out = tf.execute_command("validate", "-no-color")
+    assert "Success" in out.out, out
+
+
+def test_versions_identical():
+    texts = {m: (ROOT / "modules" / m / "versions.tf").read_text() for m in MODULES}
+    first = texts[MODULES[0]]
+    assert 'required_version = ">= 1.5.0"' in first
+    assert 'version = ">= 5.100.0, < 6.0.0"' in first
+    assert {m: t for m, t in texts.items() if t != first} == {}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_layout(module):
+    module_dir = ROOT / "modules" / module
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        assert (module_dir / name).is_file(), f"modules/{module}/{name} is missing"
+    for tf in module_dir.glob("*.tf"):
+        assert not re.search(r'^provider\s+"', tf.read_text(), re.M), f"provider block in {tf}"
+
+
+def _blocks(path, kind):
+    with path.open() as handle:
+        parsed = hcl2.load(handle)
+    for block in parsed.get(kind, []):
+        for name, spec in block.items():
+            yield name.strip('"'), spec
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_variables_typed_and_described(module):
+    problems = []
+    for name, spec in _blocks(ROOT / "modules" / module / "variables.tf", "variable"):
+        description = spec.get("description", "").strip('"')
+        vtype = str(spec.get("type", ""))
+        if not description.endswith("."):
+            problems.append(f"{name}: description must end in '.'")
+        if not vtype or re.search(r"\bany\b", vtype):
+            problems.append(f"{name}: needs an explicit type, never any")
+        collection = re.match(r"^\$\{(map|list|set|object)\(", vtype)
+        if collection and spec.get("nullable") is not False:
+            problems.append(f"{name}: collections need nullable = false")
+    assert problems == []
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_outputs_described(module):
+    problems = [
+        name
+        for name, spec in _blocks(ROOT / "modules" / module / "outputs.tf", "output")
+        if not spec.get("description", "").strip('"').endswith(".")
+    ]
+    assert problems == [], f"outputs without a description ending in '.': {problems}"
+
+
+def test_readme_tables_in_sync():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "module_docs.py"), "--check"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, f"{result.stderr}\nRegenerate with: make docs"
