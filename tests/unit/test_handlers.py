@@ -1,0 +1,453 @@
+"""The state machine's task handlers against moto: I/O shapes of docs/contracts.md."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from image_pipeline.errors import (
+    ExecutionNotAllowed,
+    FileTypeNotSupported,
+    ImageDecodeError,
+    ImageIdentifyError,
+    ImageTooLarge,
+)
+from image_pipeline.handlers import (
+    describe_execution,
+    detect_labels,
+    extract_metadata,
+    generate_thumbnail,
+    record_failure,
+    store_metadata,
+    transform_metadata,
+)
+from image_pipeline.sources import PREFIX_BYTES
+from PIL import Image
+
+from . import images
+from .conftest import BUCKET, STATE_MACHINE_ARN
+
+ARN = STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:") + ":photo-jpg-abc"
+
+
+def put(s3, key: str, data: bytes) -> dict:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+    return {"s3Bucket": BUCKET, "s3Key": key, "imageID": key.removeprefix("Incoming/")}
+
+
+def count_s3_bytes(s3_client) -> list[int]:
+    """Bytes each GetObject returned, counted by a botocore hook on the library's client."""
+    fetched: list[int] = []
+
+    def after_call(http_response, parsed, **kwargs):
+        fetched.append(int(parsed.get("ContentLength", 0)))
+
+    s3_client.meta.events.register("after-call.s3.GetObject", after_call)
+    return fetched
+
+
+# --------------------------------------------------------------------- extract_metadata
+
+
+def test_extract_metadata_real_photo(s3, lambda_context):
+    event = put(s3, "Incoming/iphone.jpg", images.fixture("has-lens-info.jpg"))
+    result = extract_metadata.handler(event, lambda_context)
+    assert result == {
+        "format": "JPEG",
+        "width": 102,
+        "height": 205,
+        "fileSize": 22493,
+        "exifMake": "Apple",
+        "exifModel": "iPhone 4S",
+        "creationTime": "2014-09-01T15:03:47",
+        "geo": {"latitude": 59.332547, "longitude": 18.064942},
+        "orientation": 6,
+    }
+
+
+def test_extract_metadata_reads_64k_with_one_ranged_get(s3, lambda_context):
+    from image_pipeline.clients import client
+
+    data = images.noisy_jpeg((1000, 800))
+    assert len(data) > 10 * PREFIX_BYTES
+    event = put(s3, "Incoming/big.jpg", data)
+    fetched = count_s3_bytes(client("s3"))
+    result = extract_metadata.handler(event, lambda_context)
+    assert fetched == [65536]
+    assert result["fileSize"] == len(data)
+    assert (result["width"], result["height"]) == (1000, 800)
+
+
+def test_extract_metadata_fetches_more_only_when_header_needs_it(s3, lambda_context):
+    from image_pipeline.clients import client
+
+    data = images.big_header_jpeg(90_000)
+    event = put(s3, "Incoming/icc.jpg", data)
+    fetched = count_s3_bytes(client("s3"))
+    result = extract_metadata.handler(event, lambda_context)
+    assert fetched == [65536, len(data)]
+    assert (result["width"], result["height"]) == (320, 240)
+
+
+def test_extract_metadata_small_file_single_get(s3, lambda_context):
+    from image_pipeline.clients import client
+
+    event = put(s3, "Incoming/small.png", images.encode(Image.new("RGB", (9, 7)), "PNG"))
+    fetched = count_s3_bytes(client("s3"))
+    result = extract_metadata.handler(event, lambda_context)
+    assert result["format"] == "PNG" and result["fileSize"] == fetched[0]
+    assert len(fetched) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"", ImageIdentifyError),
+        (b"plain text pretending to be a photo", ImageIdentifyError),
+        (images.gif(), FileTypeNotSupported),
+        (images.png_bomb(), ImageTooLarge),
+        (images.jpeg()[:100], ImageDecodeError),
+    ],
+    ids=["empty", "text", "gif", "bomb", "truncated-header"],
+)
+def test_extract_metadata_named_errors(s3, lambda_context, data, error):
+    event = put(s3, "Incoming/bad.jpg", data)
+    with pytest.raises(error) as info:
+        extract_metadata.handler(event, lambda_context)
+    assert type(info.value).__name__ == error.__name__  # the name Step Functions sees
+
+
+def test_extract_metadata_pixel_limit_from_env(s3, lambda_context, monkeypatch):
+    monkeypatch.setenv("MAX_IMAGE_PIXELS", "1000")
+    event = put(s3, "Incoming/x.jpg", images.jpeg((40, 30)))
+    with pytest.raises(ImageTooLarge):
+        extract_metadata.handler(event, lambda_context)
+
+
+def test_missing_object_is_a_transient_aws_error(s3, lambda_context):
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError):
+        extract_metadata.handler({"s3Bucket": BUCKET, "s3Key": "Incoming/none"}, lambda_context)
+
+
+# -------------------------------------------------------------------- transform_metadata
+
+
+def test_transform_full(lambda_context):
+    raw = {
+        "format": "JPEG",
+        "width": 102,
+        "height": 205,
+        "fileSize": 22493,
+        "exifMake": "Apple",
+        "exifModel": "iPhone 4S",
+        "creationTime": "2014-09-01T15:03:47",
+        "geo": {"latitude": 59.332547, "longitude": 18.064942},
+        "orientation": 6,
+    }
+    assert transform_metadata.handler(raw, lambda_context) == {
+        "imageFormat": "JPEG",
+        "dimensions": {"width": 102, "height": 205},
+        "fileSize": 22493,
+        "exifMake": "Apple",
+        "exifModel": "iPhone 4S",
+        "creationTime": "2014-09-01T15:03:47",
+        "geo": {"latitude": 59.332547, "longitude": 18.064942},
+    }
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"format": "PNG", "width": 5, "height": 4, "fileSize": 99},
+        {
+            "format": "PNG",
+            "width": 5,
+            "height": 4,
+            "fileSize": 99,
+            "exifMake": None,
+            "exifModel": "",
+            "creationTime": None,
+            "geo": None,
+        },
+    ],
+    ids=["absent", "null-and-empty"],
+)
+def test_transform_without_exif(lambda_context, raw):
+    assert transform_metadata.handler(raw, lambda_context) == {
+        "imageFormat": "PNG",
+        "dimensions": {"width": 5, "height": 4},
+        "fileSize": 99,
+    }
+
+
+def test_transform_never_breaks(lambda_context):
+    assert transform_metadata.handler({}, lambda_context) == {}
+    weird = {"format": "mpo", "width": "7", "height": 3, "geo": {"latitude": 999}}
+    assert transform_metadata.handler(weird, lambda_context) == {
+        "imageFormat": "JPEG",
+        "dimensions": {"width": 7, "height": 3},
+    }
+
+
+# ------------------------------------------------------------------------ detect_labels
+
+
+def capture_params(operation: str) -> list[dict]:
+    from image_pipeline.clients import client
+
+    seen: list[dict] = []
+    client("rekognition").meta.events.register(
+        f"provide-client-params.rekognition.{operation}",
+        lambda params, **kwargs: seen.append(dict(params)),
+    )
+    return seen
+
+
+def test_detect_labels_shape_and_defaults(s3, lambda_context):
+    event = put(s3, "Incoming/x.jpg", images.jpeg())
+    seen = capture_params("DetectLabels")
+    labels = detect_labels.handler({"s3Bucket": BUCKET, "s3Key": event["s3Key"]}, lambda_context)
+    assert seen == [
+        {
+            "Image": {"S3Object": {"Bucket": BUCKET, "Name": "Incoming/x.jpg"}},
+            "MaxLabels": 10,
+            "MinConfidence": 60.0,
+        }
+    ]
+    assert labels and all(set(label) == {"name", "confidence"} for label in labels)
+    assert all(isinstance(label["name"], str) for label in labels)
+    assert all(isinstance(label["confidence"], float) for label in labels)
+    confidences = [label["confidence"] for label in labels]
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_detect_labels_env(s3, lambda_context, monkeypatch):
+    monkeypatch.setenv("MAX_LABELS", "3")
+    monkeypatch.setenv("MIN_CONFIDENCE", "85.5")
+    seen = capture_params("DetectLabels")
+    detect_labels.handler({"s3Bucket": BUCKET, "s3Key": "Incoming/x.jpg"}, lambda_context)
+    assert (seen[0]["MaxLabels"], seen[0]["MinConfidence"]) == (3, 85.5)
+
+
+def test_labeller_seam(monkeypatch):
+    from image_pipeline import labels
+
+    class FakeRekognition:
+        def detect_labels(self, **kwargs):
+            return {
+                "Labels": [
+                    {"Name": "Dog", "Confidence": 71.234567},
+                    {"Name": "Animal", "Confidence": 99.9},
+                ]
+            }
+
+    monkeypatch.setattr(labels, "client", lambda name: FakeRekognition())
+    assert labels.detect_labels("b", "k") == [
+        {"name": "Animal", "confidence": 99.9},
+        {"name": "Dog", "confidence": 71.23},
+    ]
+
+
+# ------------------------------------------------------------------- generate_thumbnail
+
+
+def test_generate_thumbnail_writes_stripped_jpeg(s3, lambda_context):
+    data = images.oriented_jpeg(6, displayed=(600, 300), make="Cam", lat=-33.85, lon=151.21)
+    event = put(s3, "Incoming/my photo+1.jpg", data)
+    result = generate_thumbnail.handler(event, lambda_context)
+    assert result == {
+        "s3Bucket": BUCKET,
+        "s3Key": "Thumbnails/my photo+1.jpg",
+        "width": 250,
+        "height": 125,
+    }
+    obj = s3.get_object(Bucket=BUCKET, Key="Thumbnails/my photo+1.jpg")
+    assert obj["ContentType"] == "image/jpeg"
+    body = obj["Body"].read()
+    image = Image.open(io.BytesIO(body))
+    assert image.size == (250, 125)
+    assert "exif" not in image.info and not image.getexif()
+    assert b"Exif" not in body
+
+
+def test_generate_thumbnail_png_keeps_alpha(s3, lambda_context, monkeypatch):
+    monkeypatch.setenv("THUMBNAIL_SIZE", "100")
+    monkeypatch.setenv("THUMBNAIL_PREFIX", "thumbs/")
+    source = Image.new("RGBA", (400, 400), (0, 0, 255, 0))
+    event = put(s3, "Incoming/a.png", images.encode(source, "PNG"))
+    result = generate_thumbnail.handler(event, lambda_context)
+    assert (result["s3Key"], result["width"], result["height"]) == ("thumbs/a.png", 100, 100)
+    obj = s3.get_object(Bucket=BUCKET, Key="thumbs/a.png")
+    assert obj["ContentType"] == "image/png"
+    image = Image.open(io.BytesIO(obj["Body"].read()))
+    assert image.mode == "RGBA" and image.getpixel((50, 50))[3] == 0
+
+
+def test_generate_thumbnail_truncated(s3, lambda_context):
+    data = images.noisy_jpeg((300, 200))
+    event = put(s3, "Incoming/t.jpg", data[: len(data) // 3])
+    with pytest.raises(ImageDecodeError):
+        generate_thumbnail.handler(event, lambda_context)
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="Thumbnails/")
+
+
+# --------------------------------------------------------------- store / record_failure
+
+
+def seed(table, status="RUNNING", arn=ARN) -> None:
+    table.put_item(
+        Item={
+            "imageID": "photo.jpg",
+            "s3key": "Incoming/photo.jpg",
+            "executionArn": arn,
+            "processingStatus": status,
+            "uploadTime": 1795608000000,
+        }
+    )
+
+
+def get(table) -> dict:
+    return table.get_item(Key={"imageID": "photo.jpg"}, ConsistentRead=True)["Item"]
+
+
+STORE_EVENT = {
+    "imageID": "photo.jpg",
+    "executionArn": ARN,
+    "metadata": {
+        "imageFormat": "JPEG",
+        "dimensions": {"width": 102, "height": 205},
+        "fileSize": 22493,
+        "exifMake": "Apple",
+        "geo": {"latitude": 59.332547, "longitude": -18.064942},
+    },
+    "tags": [{"name": "Person", "confidence": 98.76}, {"name": "City", "confidence": 61.5}],
+    "thumbnail": {"s3Bucket": BUCKET, "s3Key": "Thumbnails/photo.jpg", "width": 102, "height": 205},
+}
+
+
+def test_store_metadata(table, lambda_context):
+    seed(table)
+    result = store_metadata.handler(STORE_EVENT, lambda_context)
+    assert result == {"imageID": "photo.jpg", "processingStatus": "SUCCEEDED"}
+    stored = get(table)
+    assert stored["processingStatus"] == "SUCCEEDED"
+    assert stored["imageFormat"] == "JPEG"
+    assert stored["dimensions"] == {"width": 102, "height": 205}
+    assert stored["fileSize"] == 22493
+    assert stored["exifMake"] == "Apple"
+    assert "exifModel" not in stored and "creationTime" not in stored
+    assert stored["geo"] == {
+        "latitude": Decimal("59.332547"),
+        "longitude": Decimal("-18.064942"),
+    }
+    assert stored["tags"] == [
+        {"name": "Person", "confidence": Decimal("98.76")},
+        {"name": "City", "confidence": Decimal("61.5")},
+    ]
+    assert stored["thumbnail"] == {"s3Bucket": BUCKET, "s3Key": "Thumbnails/photo.jpg"}
+    assert stored["s3key"] == "Incoming/photo.jpg"  # untouched
+
+
+def test_store_metadata_for_a_superseded_execution_changes_nothing(table, lambda_context):
+    newer = ARN + "-newer"
+    seed(table, arn=newer)
+    result = store_metadata.handler(STORE_EVENT, lambda_context)
+    assert result["imageID"] == "photo.jpg"
+    stored = get(table)
+    assert stored["processingStatus"] == "RUNNING"
+    assert stored["executionArn"] == newer
+    assert "tags" not in stored
+
+
+def test_store_metadata_missing_item_is_not_created(table, lambda_context):
+    store_metadata.handler(STORE_EVENT, lambda_context)
+    assert "Item" not in table.get_item(Key={"imageID": "photo.jpg"})
+
+
+def test_record_failure_with_lambda_error_json(table, lambda_context):
+    seed(table)
+    cause = json.dumps(
+        {
+            "errorMessage": "The image header is corrupt or truncated",
+            "errorType": "ImageDecodeError",
+            "requestId": "abc",
+            "stackTrace": ["  File x\n"] * 30,
+        }
+    )
+    event = {"imageID": "photo.jpg", "executionArn": ARN, "error": "ImageDecodeError"}
+    result = record_failure.handler({**event, "cause": cause}, lambda_context)
+    assert result == {
+        "imageID": "photo.jpg",
+        "processingStatus": "FAILED",
+        "error": "ImageDecodeError",
+        "cause": "The image header is corrupt or truncated",
+    }
+    stored = get(table)
+    assert (stored["processingStatus"], stored["error"]) == ("FAILED", "ImageDecodeError")
+    assert stored["cause"] == "The image header is corrupt or truncated"
+
+
+def test_record_failure_plain_cause_is_truncated(table, lambda_context):
+    seed(table)
+    event = {
+        "imageID": "photo.jpg",
+        "executionArn": ARN,
+        "error": "FileTypeNotSupported",
+        "cause": "Image type not supported! " * 40,
+    }
+    result = record_failure.handler(event, lambda_context)
+    assert len(result["cause"]) <= 300
+    assert result["cause"].startswith("Image type not supported! Image")
+    assert get(table)["cause"] == result["cause"]
+
+
+def test_record_failure_for_a_superseded_execution_changes_nothing(table, lambda_context):
+    seed(table, status="SUCCEEDED", arn=ARN + "-newer")
+    event = {"imageID": "photo.jpg", "executionArn": ARN, "error": "States.Timeout", "cause": ""}
+    result = record_failure.handler(event, lambda_context)
+    assert result["processingStatus"] == "FAILED"
+    stored = get(table)
+    assert stored["processingStatus"] == "SUCCEEDED" and "error" not in stored
+
+
+# -------------------------------------------------------------------- describe_execution
+
+
+def test_describe_execution(sfn, lambda_context):
+    started = sfn.start_execution(stateMachineArn=STATE_MACHINE_ARN, name="run-1", input="{}")
+    result = describe_execution.handler({"executionArn": started["executionArn"]}, lambda_context)
+    assert result["executionArn"] == started["executionArn"]
+    assert result["status"] in ("RUNNING", "SUCCEEDED")
+    assert result["startDate"][:2] == "20" and "T" in result["startDate"]
+    json.dumps(result)  # JSON-safe for the web app
+
+
+def test_describe_stopped_execution(sfn, lambda_context):
+    arn = sfn.start_execution(stateMachineArn=STATE_MACHINE_ARN, name="run-2", input="{}")[
+        "executionArn"
+    ]
+    sfn.stop_execution(executionArn=arn, error="Stopped", cause="by a test")
+    result = describe_execution.handler({"executionArn": arn}, lambda_context)
+    assert result["status"] == "ABORTED"
+    assert "T" in result["stopDate"]
+    assert set(result) <= {"executionArn", "status", "startDate", "stopDate", "error", "cause"}
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:states:us-east-1:123456789012:execution:someone-elses:run-1",
+        "arn:aws:states:us-east-1:123456789012:execution:image-pipeline-other:run-1",
+        "arn:aws:states:us-east-1:123456789012:execution:image-pipeline:",
+        "arn:aws:states:us-east-1:123456789012:execution:image-pipeline:a:b",
+        None,
+        "",
+    ],
+)
+def test_describe_execution_refuses_other_state_machines(sfn, lambda_context, arn):
+    with pytest.raises(ExecutionNotAllowed):
+        describe_execution.handler({"executionArn": arn}, lambda_context)
