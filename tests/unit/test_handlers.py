@@ -252,6 +252,50 @@ def test_labeller_seam(monkeypatch):
     ]
 
 
+def test_labeller_falls_back_to_a_rendition_for_oversized_objects(s3, monkeypatch):
+    from botocore.exceptions import ClientError
+    from image_pipeline import labels
+
+    put(s3, "Incoming/huge.jpg", images.jpeg((3000, 1500), color=(0, 0, 0, 0), mode="CMYK"))
+    calls: list[dict] = []
+
+    class OversizedRekognition:
+        def detect_labels(self, **kwargs):
+            calls.append(kwargs)
+            if "S3Object" in kwargs["Image"]:
+                error = {"Error": {"Code": "ImageTooLargeException", "Message": "too big"}}
+                raise ClientError(error, "DetectLabels")
+            return {"Labels": [{"Name": "Night", "Confidence": 80.0}]}
+
+    real_client = labels.client
+    monkeypatch.setattr(
+        labels,
+        "client",
+        lambda name: OversizedRekognition() if name == "rekognition" else real_client(name),
+    )
+    assert labels.detect_labels(BUCKET, "Incoming/huge.jpg") == [
+        {"name": "Night", "confidence": 80.0}
+    ]
+    assert len(calls) == 2
+    rendition = Image.open(io.BytesIO(calls[1]["Image"]["Bytes"]))
+    assert (rendition.format, rendition.mode, rendition.size) == ("JPEG", "RGB", (1024, 512))
+    assert (calls[1]["MaxLabels"], calls[1]["MinConfidence"]) == (10, 60.0)
+
+
+def test_labeller_does_not_swallow_other_errors(monkeypatch):
+    from botocore.exceptions import ClientError
+    from image_pipeline import labels
+
+    class Throttled:
+        def detect_labels(self, **kwargs):
+            error = {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}
+            raise ClientError(error, "DetectLabels")
+
+    monkeypatch.setattr(labels, "client", lambda name: Throttled())
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        labels.detect_labels("b", "k")
+
+
 # ------------------------------------------------------------------- generate_thumbnail
 
 
