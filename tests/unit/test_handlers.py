@@ -495,3 +495,22 @@ def test_describe_stopped_execution(sfn, lambda_context):
 def test_describe_execution_refuses_other_state_machines(sfn, lambda_context, arn):
     with pytest.raises(ExecutionNotAllowed):
         describe_execution.handler({"executionArn": arn}, lambda_context)
+
+
+# ---------------------------------------------------------------------------- logging
+
+
+def test_logs_are_json_with_the_execution_as_correlation_id(table, lambda_context, monkeypatch):
+    from image_pipeline.observability import logger
+
+    stream = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", stream)
+    seed(table)
+    event = {"imageID": "photo.jpg", "executionArn": ARN, "error": "E", "cause": "c"}
+    record_failure.handler(event, lambda_context)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    [entry] = [line for line in lines if line["message"] == "Failure recorded"]
+    assert entry["correlation_id"] == ARN
+    assert entry["function_request_id"] == lambda_context.aws_request_id
+    assert entry["level"] == "INFO"
+    assert entry["error"] == "E"
