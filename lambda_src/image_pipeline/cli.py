@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from image_pipeline.config import DEFAULT_THUMBNAIL_SIZE, ImageLimits
-from image_pipeline.errors import ImageIdentifyError, PipelineError
+from image_pipeline.errors import ImageDecodeError, ImageIdentifyError, PipelineError
 
 EXIT_BAD_INPUT = 2
 CLI_KEYS = ("exifMake", "exifModel", "creationTime", "geo")
@@ -28,10 +28,19 @@ def _fail(name: str, cause: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _regular_file(path: str) -> None:
+    """Refuse directories, FIFOs and devices up front: reading them could block forever."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file", path)
+    if not os.path.isfile(path):
+        raise ImageIdentifyError(f"{path} is not a regular file")
+
+
 def _metadata(path: str) -> dict[str, Any]:
     from image_pipeline.imaging import extract_metadata
     from image_pipeline.sources import FileSource
 
+    _regular_file(path)
     raw = extract_metadata(FileSource(path), ImageLimits.from_env().max_image_pixels)
     result = {key: raw[key] for key in ("format", "width", "height", "fileSize")}
     for key in CLI_KEYS:
@@ -44,6 +53,7 @@ def _metadata(path: str) -> dict[str, Any]:
 def _thumbnail(path: str, out: str, size: int) -> dict[str, Any]:
     from image_pipeline.imaging import make_thumbnail
 
+    _regular_file(path)
     with open(path, "rb") as fh:
         data = fh.read()
     thumb = make_thumbnail(data, size, ImageLimits.from_env().max_image_pixels)
@@ -89,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(ImageIdentifyError.__name__, f"Cannot read {exc.filename}: {exc.strerror}")
     except MemoryError:
         return _fail("ImageTooLarge", "Not enough memory to process the image")
+    except Exception as exc:  # never a traceback: whatever broke, the input could not be read
+        return _fail(ImageDecodeError.__name__, f"Unexpected {type(exc).__name__}: {exc}")
     return 0
 
 

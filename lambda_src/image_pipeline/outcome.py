@@ -12,14 +12,21 @@ from image_pipeline.transform import transform_metadata
 MAX_CAUSE = 300
 
 
+def _tag(tag: dict[str, Any] | str) -> dict[str, Any]:
+    """``{name, confidence}``; a label without a numeric confidence is stored by name only."""
+    if isinstance(tag, str):
+        return {"name": tag}
+    result: dict[str, Any] = {"name": str(tag.get("name"))}
+    confidence = tag.get("confidence")
+    if isinstance(confidence, int | float) and not isinstance(confidence, bool):
+        result["confidence"] = confidence
+    return result
+
+
 def store_metadata(event: dict[str, Any], table: str) -> dict[str, Any]:
     image_id, arn = event["imageID"], event["executionArn"]
     metadata = transform_metadata(event.get("metadata"))  # idempotent on the stored form
-    tags = [
-        {"name": str(tag["name"]), "confidence": tag.get("confidence")}
-        for tag in (event.get("tags") or [])
-        if isinstance(tag, dict) and tag.get("name")
-    ]
+    tags = [_tag(tag) for tag in (event.get("tags") or []) if isinstance(tag, dict | str) and tag]
     thumbnail = event.get("thumbnail") if isinstance(event.get("thumbnail"), dict) else None
     if not records.store_success(table, image_id, arn, metadata, tags, thumbnail):
         logger.info("A newer upload owns the item; result not stored", extra={"imageID": image_id})

@@ -139,3 +139,9 @@ def test_pixel_limit_env(tmp_path):
 def test_usage_error_is_json_too():
     payload = last_error(run("thumbnail", "only-one-arg"))
     assert payload["error"] == "UsageError"
+
+
+def test_directory_and_device_are_refused_without_hanging(tmp_path):
+    assert last_error(run("metadata", str(tmp_path)))["error"] == "ImageIdentifyError"
+    proc = run("thumbnail", "/dev/zero", str(tmp_path / "o.jpg"))
+    assert last_error(proc)["error"] == "ImageIdentifyError"

@@ -396,6 +396,13 @@ def test_store_metadata(table, lambda_context):
     assert stored["s3key"] == "Incoming/photo.jpg"  # untouched
 
 
+def test_store_metadata_tags_never_store_nulls(table, lambda_context):
+    seed(table)
+    event = {**STORE_EVENT, "tags": [{"name": "Tree", "confidence": None}, "Sky", {}]}
+    store_metadata.handler(event, lambda_context)
+    assert get(table)["tags"] == [{"name": "Tree"}, {"name": "Sky"}]
+
+
 def test_store_metadata_for_a_superseded_execution_changes_nothing(table, lambda_context):
     newer = ARN + "-newer"
     seed(table, arn=newer)
