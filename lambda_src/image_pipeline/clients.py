@@ -9,8 +9,10 @@ from typing import Any
 @functools.cache
 def client(service: str) -> Any:
     import boto3  # deferred: keeps handler import (cold start) small
+    from botocore.config import Config
 
-    return boto3.client(service)
+    # "standard" retries back off on throttling; what still fails propagates to Step Functions.
+    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 4}))
 
 
 def reset() -> None:

@@ -1,0 +1,60 @@
+"""Configuration is typed, read when needed, and fails clearly."""
+
+from __future__ import annotations
+
+import pytest
+from image_pipeline import observability
+from image_pipeline.config import (
+    ConfigError,
+    ImageLimits,
+    LabelConfig,
+    StartConfig,
+    TableConfig,
+    ThumbnailConfig,
+)
+
+
+def test_defaults(monkeypatch):
+    for name in ("MAX_IMAGE_PIXELS", "THUMBNAIL_SIZE", "THUMBNAIL_PREFIX", "MAX_LABELS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("MIN_CONFIDENCE", raising=False)
+    assert ImageLimits.from_env().max_image_pixels == 89_478_485
+    assert ThumbnailConfig.from_env() == ThumbnailConfig(250, "Thumbnails/", 89_478_485)
+    assert LabelConfig.from_env() == LabelConfig(10, 60.0)
+
+
+def test_values_are_read_at_call_time(monkeypatch):
+    monkeypatch.setenv("THUMBNAIL_SIZE", "128")
+    assert ThumbnailConfig.from_env().size == 128
+    monkeypatch.setenv("THUMBNAIL_SIZE", "64")
+    assert ThumbnailConfig.from_env().size == 64
+
+
+@pytest.mark.parametrize(("name", "value"), [("THUMBNAIL_SIZE", "big"), ("MAX_LABELS", "0")])
+def test_bad_numbers(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        (ThumbnailConfig if name == "THUMBNAIL_SIZE" else LabelConfig).from_env()
+
+
+def test_missing_required(monkeypatch):
+    monkeypatch.delenv("IMAGE_METADATA_TABLE", raising=False)
+    with pytest.raises(ConfigError, match="IMAGE_METADATA_TABLE"):
+        TableConfig.from_env()
+    monkeypatch.setenv("IMAGE_METADATA_TABLE", "t")
+    monkeypatch.setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:1:stateMachine:s")
+    monkeypatch.delenv("INCOMING_PREFIX", raising=False)
+    assert StartConfig.from_env().incoming_prefix == "Incoming/"
+
+
+@pytest.mark.parametrize(
+    ("disabled", "task_root", "expected"),
+    [("true", "/var/task", False), ("false", "/var/task", True), ("false", None, False)],
+)
+def test_tracing_only_when_enabled_in_lambda(monkeypatch, disabled, task_root, expected):
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", disabled)
+    if task_root:
+        monkeypatch.setenv("LAMBDA_TASK_ROOT", task_root)
+    else:
+        monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
+    assert observability.tracing_enabled() is expected
