@@ -114,6 +114,8 @@ def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
         "uploadTime": upload_time,
     }
     if not executions.start(config.state_machine_arn, name, payload):
+        # Started by an earlier delivery that stopped before marking RUNNING: finish its job.
+        records.mark_running(config.table_name, image_id, arn)
         logger.info("Execution already started (redelivered event)", extra={"s3Key": key})
         result.skipped.append({"s3Key": key, "reason": "already started", "executionArn": arn})
         return

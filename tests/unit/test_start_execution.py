@@ -141,6 +141,8 @@ def test_execution_already_exists_is_not_a_failure(stack, lambda_context):
     result = start_execution.handler(s3_event(record), lambda_context)
     assert result["started"] == []
     assert result["skipped"][0]["reason"] == "already started"
+    # the item written by this delivery is not left PENDING
+    assert item(stack["table"], "photo.jpg")["processingStatus"] == "RUNNING"
 
 
 def test_newer_upload_of_same_key_wins(stack, lambda_context):
