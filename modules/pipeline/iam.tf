@@ -1,6 +1,4 @@
 locals {
-  execution_arn_pattern = "${replace(aws_sfn_state_machine.this.arn, ":stateMachine:", ":execution:")}:*"
-
   _read_incoming = {
     sid       = "ReadIncoming"
     actions   = ["s3:GetObject"]
@@ -59,7 +57,7 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "OwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+    resources = ["${local.log_group_arns[each.key]}:*"]
   }
 
   dynamic "statement" {
@@ -122,7 +120,7 @@ data "aws_iam_policy_document" "state_machine" {
     sid     = "InvokeOwnSteps"
     actions = ["lambda:InvokeFunction"]
     resources = flatten([
-      for f in aws_lambda_function.step : [f.arn, "${f.arn}:*"]
+      for k in local.steps : [local.function_arns[k], "${local.function_arns[k]}:*"]
     ])
   }
 
@@ -146,7 +144,7 @@ data "aws_iam_policy_document" "state_machine" {
   statement {
     sid       = "OwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.state_machine.arn}:*"]
+    resources = ["arn:${format(local._arn_base, "logs")}:log-group:${local.state_machine_log_group}:*"]
   }
 
   dynamic "statement" {

@@ -1,13 +1,24 @@
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
 locals {
-  bucket_arn     = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  # ARNs built from names, as AWS builds them: known at plan time, so policies and the state
+  # machine definition can be reviewed (and tested) in the plan, and no dependency cycle arises.
+  _arn_base             = "${data.aws_partition.current.partition}:%s:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  bucket_arn            = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  function_arns         = { for k, n in local.function_names : k => "arn:${format(local._arn_base, "lambda")}:function:${n}" }
+  log_group_arns        = { for k, n in local.function_names : k => "arn:${format(local._arn_base, "logs")}:log-group:/aws/lambda/${n}" }
+  state_machine_arn     = "arn:${format(local._arn_base, "states")}:stateMachine:${local.state_machine_name}"
+  execution_arn_pattern = "arn:${format(local._arn_base, "states")}:execution:${local.state_machine_name}:*"
+
   functions_hash = coalesce(var.package.functions_hash, filebase64sha256(var.package.functions_zip))
   layer_hash     = coalesce(var.package.layer_hash, filebase64sha256(var.package.layer_zip))
 
-  # Every step of the state machine; describe_execution serves the web app and is declared on its own
-  # (it needs the state machine ARN, which needs the steps' ARNs).
-  steps = {
+  # Every function with its own environment; describe_execution serves the web app.
+  functions = {
     extract_metadata = {
       MAX_IMAGE_PIXELS = tostring(var.image_settings.max_image_pixels)
     }
@@ -26,8 +37,12 @@ locals {
     record_failure = {
       IMAGE_METADATA_TABLE = var.image_metadata_table.name
     }
+    describe_execution = {
+      STATE_MACHINE_ARN = local.state_machine_arn
+    }
   }
-  function_keys = concat(keys(local.steps), ["describe_execution"])
+  function_keys = keys(local.functions)
+  steps         = [for k in local.function_keys : k if k != "describe_execution"]
 
   function_names = { for k in local.function_keys : k => "${var.name_prefix}-${replace(k, "_", "-")}" }
 

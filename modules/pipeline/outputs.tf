@@ -20,18 +20,12 @@ output "state_machine_log_group_name" {
 
 output "function_arns" {
   description = "ARNs of every function, keyed by step name."
-  value = merge(
-    { for k, f in aws_lambda_function.step : k => f.arn },
-    { describe_execution = aws_lambda_function.describe_execution.arn },
-  )
+  value       = { for k, f in aws_lambda_function.this : k => f.arn }
 }
 
 output "function_names" {
   description = "Names of every function, keyed by step name."
-  value = merge(
-    { for k, f in aws_lambda_function.step : k => f.function_name },
-    { describe_execution = aws_lambda_function.describe_execution.function_name },
-  )
+  value       = { for k, f in aws_lambda_function.this : k => f.function_name }
 }
 
 output "function_role_arns" {
@@ -41,13 +35,13 @@ output "function_role_arns" {
 
 output "describe_execution_function_name" {
   description = "Name of the describe_execution function the web app invokes."
-  value       = aws_lambda_function.describe_execution.function_name
+  value       = aws_lambda_function.this["describe_execution"].function_name
   depends_on  = [aws_iam_role_policy.function]
 }
 
 output "describe_execution_function_arn" {
   description = "ARN of the describe_execution function the web app invokes."
-  value       = aws_lambda_function.describe_execution.arn
+  value       = aws_lambda_function.this["describe_execution"].arn
   depends_on  = [aws_iam_role_policy.function]
 }
 

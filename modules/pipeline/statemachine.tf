@@ -1,13 +1,14 @@
 locals {
-  state_machine_name     = "${var.name_prefix}-image-processing"
-  state_machine_template = coalesce(var.state_machine.definition_template, "${path.module}/../../statemachine.json.tftpl")
+  state_machine_name      = "${var.name_prefix}-image-processing"
+  state_machine_log_group = "/aws/vendedlogs/states/${local.state_machine_name}"
+  state_machine_template  = coalesce(var.state_machine.definition_template, "${path.module}/../../statemachine.json.tftpl")
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {
   #checkov:skip=CKV_AWS_338:Retention is a per-environment choice (logs.retention_in_days); prod sets a year or more.
   #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; logs.kms_key_arn switches to a customer managed key.
   # Under /aws/vendedlogs/ so the CloudWatch Logs resource policy does not grow with every log group.
-  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
+  name              = local.state_machine_log_group
   retention_in_days = var.logs.retention_in_days
   kms_key_id        = var.logs.kms_key_arn
   tags              = var.tags
@@ -21,12 +22,12 @@ resource "aws_sfn_state_machine" "this" {
   role_arn = aws_iam_role.state_machine.arn
 
   definition = templatefile(local.state_machine_template, {
-    extract_metadata_arn   = aws_lambda_function.step["extract_metadata"].arn
-    transform_metadata_arn = aws_lambda_function.step["transform_metadata"].arn
-    detect_labels_arn      = aws_lambda_function.step["detect_labels"].arn
-    generate_thumbnail_arn = aws_lambda_function.step["generate_thumbnail"].arn
-    store_metadata_arn     = aws_lambda_function.step["store_metadata"].arn
-    record_failure_arn     = aws_lambda_function.step["record_failure"].arn
+    extract_metadata_arn   = local.function_arns["extract_metadata"]
+    transform_metadata_arn = local.function_arns["transform_metadata"]
+    detect_labels_arn      = local.function_arns["detect_labels"]
+    generate_thumbnail_arn = local.function_arns["generate_thumbnail"]
+    store_metadata_arn     = local.function_arns["store_metadata"]
+    record_failure_arn     = local.function_arns["record_failure"]
   })
 
   logging_configuration {
@@ -41,5 +42,6 @@ resource "aws_sfn_state_machine" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.state_machine]
+  # The definition names the functions by ARN: create them (and the role's policy) first.
+  depends_on = [aws_iam_role_policy.state_machine, aws_lambda_function.this]
 }

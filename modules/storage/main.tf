@@ -1,6 +1,10 @@
+data "aws_partition" "current" {}
+
 locals {
   bucket_name = coalesce(var.bucket.name, "${var.name_prefix}-photos")
-  bucket_kms  = var.bucket.kms_key_arn != null
+  # Built from the name, as AWS does: the bucket policy is known at plan time.
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_name}"
+  bucket_kms = var.bucket.kms_key_arn != null
 }
 
 resource "aws_s3_bucket" "this" {
@@ -94,7 +98,7 @@ data "aws_iam_policy_document" "bucket" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this[0].arn, "${aws_s3_bucket.this[0].arn}/*"]
+    resources = [local.bucket_arn, "${local.bucket_arn}/*"]
 
     principals {
       type        = "*"

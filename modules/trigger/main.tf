@@ -1,18 +1,25 @@
 data "aws_partition" "current" {}
 
-data "aws_caller_identity" "current" {
-  count = var.bucket_owner_account_id == null ? 1 : 0
-}
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
 
 locals {
   function_name  = "${var.name_prefix}-start-execution"
-  bucket_arn     = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  queue_name     = "${local.function_name}-dlq"
+  log_group_name = "/aws/lambda/${local.function_name}"
   functions_hash = coalesce(var.package.functions_hash, filebase64sha256(var.package.functions_zip))
-  source_account = coalesce(var.bucket_owner_account_id, try(data.aws_caller_identity.current[0].account_id, null))
+  source_account = coalesce(var.bucket_owner_account_id, data.aws_caller_identity.current.account_id)
+
+  # ARNs built from names, as AWS builds them: the role's policy is known at plan time.
+  _arn_base     = "${data.aws_partition.current.partition}:%s:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  bucket_arn    = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  queue_arn     = "arn:${format(local._arn_base, "sqs")}:${local.queue_name}"
+  log_group_arn = "arn:${format(local._arn_base, "logs")}:log-group:${local.log_group_name}"
 }
 
 resource "aws_sqs_queue" "dlq" {
-  name                              = "${local.function_name}-dlq"
+  name                              = local.queue_name
   message_retention_seconds         = var.dead_letter_queue.message_retention_seconds
   sqs_managed_sse_enabled           = var.dead_letter_queue.kms_key_arn == null ? true : null
   kms_master_key_id                 = var.dead_letter_queue.kms_key_arn
@@ -23,7 +30,7 @@ resource "aws_sqs_queue" "dlq" {
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is a per-environment choice (logs.retention_in_days); prod sets a year or more.
   #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; logs.kms_key_arn switches to a customer managed key.
-  name              = "/aws/lambda/${local.function_name}"
+  name              = local.log_group_name
   retention_in_days = var.logs.retention_in_days
   kms_key_id        = var.logs.kms_key_arn
   tags              = var.tags
@@ -51,7 +58,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "OwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+    resources = ["${local.log_group_arn}:*"]
   }
 
   # HeadObject is authorised by s3:GetObject.
@@ -76,7 +83,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "DeadLetterQueue"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
+    resources = [local.queue_arn]
   }
 
   dynamic "statement" {
@@ -152,9 +159,12 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 
   destination_config {
     on_failure {
-      destination = aws_sqs_queue.dlq.arn
+      destination = local.queue_arn
     }
   }
+
+  # The role's policy must allow sqs:SendMessage before Lambda accepts the destination.
+  depends_on = [aws_sqs_queue.dlq, aws_iam_role_policy.this]
 }
 
 resource "aws_lambda_permission" "s3" {

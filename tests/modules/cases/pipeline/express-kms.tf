@@ -1,0 +1,20 @@
+module "pipeline" {
+  source = "../../modules/pipeline"
+
+  name_prefix  = "photos-dev"
+  runtime      = "python3.11"
+  architecture = "x86_64"
+  package = {
+    functions_zip = "build/lambda/functions.zip"
+    layer_zip     = "build/lambda/layer-python3.11-x86_64.zip"
+  }
+  bucket_name = "photos-dev-photos"
+  image_metadata_table = {
+    name = "photos-dev-ImageMetadata"
+    arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
+  }
+  kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  state_machine = {
+    type = "EXPRESS"
+  }
+}

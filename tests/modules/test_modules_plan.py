@@ -1,0 +1,331 @@
+"""Plan every module's README usage (and a few more cases), every environment and the example
+against a throwaway endpoint; compare with YAML inventories and check the attributes that matter."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import boto3
+import pytest
+from tfharness import (
+    MODULES,
+    ROOT,
+    check_inventory,
+    counts,
+    planned,
+    policy_statements,
+    readme_usage,
+)
+
+ACCOUNT = "123456789012"  # moto's account
+REGION = "eu-west-1"
+
+
+def module_case(module: str, case: str) -> str:
+    """README usage, or the usage with `case` overrides from cases/<module>/<case>.tf."""
+    if case == "readme":
+        return readme_usage(module)
+    return (ROOT / "tests" / "modules" / "cases" / module / f"{case}.tf").read_text()
+
+
+def _cases():
+    out = [(m, "readme") for m in MODULES]
+    for path in sorted((ROOT / "tests" / "modules" / "cases").glob("*/*.tf")):
+        out.append((path.parent.name, path.stem))
+    return out
+
+
+CASES = _cases()
+
+
+@pytest.fixture(scope="module")
+def module_plan(plan):
+    def _module_plan(module: str, case: str) -> dict:
+        return plan(f"environments/case-{module}-{case}", main_tf=module_case(module, case))
+
+    return _module_plan
+
+
+@pytest.mark.parametrize(("module", "case"), CASES, ids=[f"{m}-{c}" for m, c in CASES])
+def test_module_inventory(module_plan, module, case):
+    check_inventory(module_plan(module, case), f"{module}/{case}", f"{module}-{case}")
+
+
+# ---- storage -------------------------------------------------------------------------------
+
+
+def test_storage_bucket_locked_down(module_plan):
+    values = planned(module_plan("storage", "readme"))
+    pab = values["module.storage.aws_s3_bucket_public_access_block.this[0]"]
+    assert all(pab[k] is True for k in ("block_public_acls", "block_public_policy",
+                                        "ignore_public_acls", "restrict_public_buckets"))  # fmt: skip
+    sse = values["module.storage.aws_s3_bucket_server_side_encryption_configuration.this[0]"]
+    assert sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "AES256"
+    policy = policy_statements(values["module.storage.aws_s3_bucket_policy.this[0]"]["policy"])
+    deny = policy["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny" and deny["Action"] == ["s3:*"]
+    assert deny["Resource"] == ["arn:aws:s3:::photos-dev-photos", "arn:aws:s3:::photos-dev-photos/*"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    lifecycle = values["module.storage.aws_s3_bucket_lifecycle_configuration.this[0]"]["rule"][0]
+    assert lifecycle["noncurrent_version_expiration"][0]["noncurrent_days"] == 30
+    assert lifecycle["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 7
+    cors = values["module.storage.aws_s3_bucket_cors_configuration.this[0]"]["cors_rule"][0]
+    assert sorted(cors["allowed_methods"]) == ["GET", "HEAD", "PUT"]
+    assert cors["expose_headers"] == ["ETag"]
+
+
+def test_storage_tables(module_plan):
+    values = planned(module_plan("storage", "readme"))
+    image = values["module.storage.aws_dynamodb_table.image_metadata[0]"]
+    album = values["module.storage.aws_dynamodb_table.album_metadata[0]"]
+    assert (image["name"], image["hash_key"]) == ("photos-dev-ImageMetadata", "imageID")
+    assert (album["name"], album["hash_key"]) == ("photos-dev-AlbumMetadata", "albumID")
+    for table, index, keys in ((image, "albumID-uploadTime-index", ("albumID", "uploadTime")),
+                               (album, "userID-creationTime-index", ("userID", "creationTime"))):  # fmt: skip
+        assert table["billing_mode"] == "PAY_PER_REQUEST"
+        assert table["point_in_time_recovery"][0]["enabled"] is True
+        assert table["deletion_protection_enabled"] is True
+        (gsi,) = table["global_secondary_index"]
+        assert (gsi["name"], gsi["hash_key"], gsi["range_key"]) == (index, *keys)
+        types = {a["name"]: a["type"] for a in table["attribute"]}
+        assert types[keys[0]] == "S" and types[keys[1]] == "N"
+
+
+def test_storage_existing_bucket_creates_tables_only(module_plan):
+    plan_json = module_plan("storage", "existing-bucket-kms")
+    assert not any(t.startswith("aws_s3_") for t in counts(plan_json))
+    assert counts(plan_json) == {"aws_dynamodb_table": 2}
+    table = planned(plan_json)["module.storage.aws_dynamodb_table.image_metadata[0]"]
+    assert table["server_side_encryption"][0]["enabled"] is True
+    assert table["server_side_encryption"][0]["kms_key_arn"].startswith("arn:aws:kms:")
+    outputs = plan_json["planned_values"]["outputs"]
+    assert outputs["bucket_id"]["value"] is None
+
+
+# ---- pipeline ------------------------------------------------------------------------------
+
+STEPS = ["extract_metadata", "transform_metadata", "detect_labels", "generate_thumbnail",
+         "store_metadata", "record_failure"]  # fmt: skip
+FUNCTIONS = [*STEPS, "describe_execution"]
+TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
+BUCKET = "arn:aws:s3:::photos-dev-photos"
+SM_NAME = "photos-dev-image-processing"
+
+
+def function_policy(values: dict, key: str) -> dict:
+    return policy_statements(values[f'module.pipeline.aws_iam_role_policy.function["{key}"]']["policy"])
+
+
+def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
+    name = "photos-dev-" + key.replace("_", "-")
+    log = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+           "Resource": [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}:*"]}  # fmt: skip
+    allow = lambda actions, resources: {"Effect": "Allow", "Action": sorted(actions),  # noqa: E731
+                                        "Resource": sorted(resources)}  # fmt: skip
+    incoming = allow(["s3:GetObject"], [f"{BUCKET}/Incoming/*"])
+    update = allow(["dynamodb:UpdateItem"], [TABLE_ARN])
+    own = {
+        "extract_metadata": {"ReadIncoming": incoming},
+        "transform_metadata": {},
+        "detect_labels": {"ReadIncoming": incoming,
+                          "DetectLabels": allow(["rekognition:DetectLabels"], ["*"])},
+        "generate_thumbnail": {"ReadIncoming": incoming,
+                               "WriteThumbnails": allow(["s3:PutObject"], [f"{BUCKET}/Thumbnails/*"])},
+        "store_metadata": {"UpdateImageMetadata": update},
+        "record_failure": {"UpdateImageMetadata": update},
+        "describe_execution": {"DescribeOwnExecutions": allow(
+            ["states:DescribeExecution"],
+            [f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{SM_NAME}:*"])},
+    }[key]  # fmt: skip
+    out = {"OwnLogGroup": log, **own}
+    if tracing:
+        out["XRay"] = allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])
+    if kms and own and key != "describe_execution":
+        out["DataKey"] = allow(["kms:Decrypt", "kms:GenerateDataKey"], [kms])
+    return out
+
+
+@pytest.mark.parametrize("key", FUNCTIONS)
+def test_pipeline_function_roles_least_privilege(module_plan, key):
+    values = planned(module_plan("pipeline", "readme"))
+    assert function_policy(values, key) == expected_function_policy(key, tracing=True, kms=None)
+
+
+@pytest.mark.parametrize("key", FUNCTIONS)
+def test_pipeline_function_roles_kms_no_tracing(module_plan, key):
+    values = planned(module_plan("pipeline", "express-kms"))
+    kms = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
+    assert function_policy(values, key) == expected_function_policy(key, tracing=False, kms=kms)
+
+
+def test_pipeline_functions(module_plan):
+    values = planned(module_plan("pipeline", "readme"))
+    for key in FUNCTIONS:
+        fn = values[f'module.pipeline.aws_lambda_function.this["{key}"]']
+        assert fn["function_name"] == "photos-dev-" + key.replace("_", "-")
+        assert fn["handler"] == f"image_pipeline.handlers.{key}.handler"
+        assert (fn["runtime"], fn["architectures"]) == ("python3.13", ["arm64"])
+        assert fn["tracing_config"] == [{"mode": "Active"}]
+        env = fn["environment"][0]["variables"]
+        assert env["POWERTOOLS_SERVICE_NAME"] == key
+        assert env["POWERTOOLS_TRACE_DISABLED"] == "false"
+        assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+        assert fn["memory_size"] == (1024 if key == "generate_thumbnail" else 512)
+        log = values[f'module.pipeline.aws_cloudwatch_log_group.function["{key}"]']
+        assert log["name"] == f"/aws/lambda/{fn['function_name']}"
+    env = lambda k: values[f'module.pipeline.aws_lambda_function.this["{k}"]']["environment"][0]["variables"]  # noqa: E731
+    assert env("store_metadata")["IMAGE_METADATA_TABLE"] == "photos-dev-ImageMetadata"
+    assert env("record_failure")["IMAGE_METADATA_TABLE"] == "photos-dev-ImageMetadata"
+    assert env("generate_thumbnail")["THUMBNAIL_PREFIX"] == "Thumbnails/"
+    assert env("generate_thumbnail")["THUMBNAIL_SIZE"] == "250"
+    assert env("detect_labels")["MAX_LABELS"] == "10"
+    assert env("detect_labels")["MIN_CONFIDENCE"] == "60"
+    assert env("extract_metadata")["MAX_IMAGE_PIXELS"] == "89478485"
+    assert env("describe_execution")["STATE_MACHINE_ARN"] == (
+        f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"
+    )
+
+
+@pytest.mark.parametrize("case", ["readme", "express-kms"])
+def test_pipeline_state_machine_role(module_plan, case):
+    values = planned(module_plan("pipeline", case))
+    statements = policy_statements(values["module.pipeline.aws_iam_role_policy.state_machine"]["policy"])
+    invoke = statements["InvokeOwnSteps"]
+    arns = [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-{k.replace('_', '-')}" for k in STEPS]
+    assert invoke["Action"] == ["lambda:InvokeFunction"]
+    assert invoke["Resource"] == sorted(arns + [f"{a}:*" for a in arns])
+    assert "logs:CreateLogDelivery" in statements["LogDelivery"]["Action"]
+    assert statements["OwnLogGroup"] == {
+        "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/{SM_NAME}:*"],
+    }  # fmt: skip
+    assert ("XRay" in statements) == (case == "readme")
+    sm = values["module.pipeline.aws_sfn_state_machine.this"]
+    assert sm["type"] == ("STANDARD" if case == "readme" else "EXPRESS")
+    assert sm["tracing_configuration"] == [{"enabled": case == "readme"}]
+    assert sm["logging_configuration"][0]["level"] == "ALL"
+    log = values["module.pipeline.aws_cloudwatch_log_group.state_machine"]
+    assert log["name"] == f"/aws/vendedlogs/states/{SM_NAME}"
+
+
+def test_pipeline_definition_names_own_functions(module_plan):
+    sm = planned(module_plan("pipeline", "readme"))["module.pipeline.aws_sfn_state_machine.this"]
+    definition = json.loads(sm["definition"])
+    resources = re.findall(r'"Resource": "([^"]+)"', json.dumps(definition, indent=1))
+    prefix = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-"
+    assert resources and all(r.startswith(prefix) for r in resources)
+    assert "describe-execution" not in " ".join(resources)
+
+
+# ---- trigger -------------------------------------------------------------------------------
+
+
+def test_trigger(module_plan):
+    values = planned(module_plan("trigger", "readme"))
+    statements = policy_statements(values["module.trigger.aws_iam_role_policy.this"]["policy"])
+    name = "photos-dev-start-execution"
+    allow = lambda a, r: {"Effect": "Allow", "Action": sorted(a), "Resource": sorted(r)}  # noqa: E731
+    assert statements == {
+        "OwnLogGroup": allow(["logs:CreateLogStream", "logs:PutLogEvents"],
+                             [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}:*"]),
+        "ReadIncoming": allow(["s3:GetObject"], [f"{BUCKET}/Incoming/*"]),
+        "WriteImageMetadata": allow(["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE_ARN]),
+        "StartOwnStateMachine": allow(["states:StartExecution"],
+                                      [f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"]),
+        "DeadLetterQueue": allow(["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"]),
+    }  # fmt: skip
+    fn = values["module.trigger.aws_lambda_function.this"]
+    assert fn["handler"] == "image_pipeline.handlers.start_execution.handler"
+    env = fn["environment"][0]["variables"]
+    assert env["INCOMING_PREFIX"] == "Incoming/"
+    assert env["IMAGE_METADATA_TABLE"] == "photos-dev-ImageMetadata"
+    assert env["STATE_MACHINE_ARN"].endswith(f":stateMachine:{SM_NAME}")
+    permission = values["module.trigger.aws_lambda_permission.s3"]
+    assert (permission["principal"], permission["source_arn"], permission["source_account"]) == (
+        "s3.amazonaws.com", BUCKET, ACCOUNT)
+    notification = values["module.trigger.aws_s3_bucket_notification.this"]
+    assert notification["bucket"] == "photos-dev-photos"
+    (rule,) = notification["lambda_function"]
+    assert rule["events"] == ["s3:ObjectCreated:*"] and rule["filter_prefix"] == "Incoming/"
+    assert values["module.trigger.aws_sqs_queue.dlq"]["sqs_managed_sse_enabled"] is True
+    invoke_config = values["module.trigger.aws_lambda_function_event_invoke_config.this"]
+    assert invoke_config["destination_config"][0]["on_failure"][0]["destination"] == (
+        f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq")
+
+
+# ---- test-client ---------------------------------------------------------------------------
+
+
+def test_test_client_browser_policy(module_plan):
+    values = planned(module_plan("test-client", "readme"))
+    assert set(k.split('"')[1] for k in values if ".aws_iam_role.browser[" in k) == {
+        "authenticated", "unauthenticated"}
+    policy = policy_statements(
+        values['module.test_client.aws_iam_role_policy.browser["unauthenticated"]']["policy"])
+    image = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
+    album = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-AlbumMetadata"
+    allow = lambda a, r: {"Effect": "Allow", "Action": sorted(a), "Resource": sorted(r)}  # noqa: E731
+    assert policy == {
+        "UploadIncoming": allow(["s3:PutObject"], [f"{BUCKET}/Incoming/*"]),
+        "ReadThumbnails": allow(["s3:GetObject"], [f"{BUCKET}/Thumbnails/*"]),
+        "ReadTables": allow(["dynamodb:GetItem", "dynamodb:Query"], [
+            image, f"{image}/index/albumID-uploadTime-index",
+            album, f"{album}/index/userID-creationTime-index"]),
+        "CreateAlbums": allow(["dynamodb:PutItem"], [album]),
+        "DescribeExecution": allow(["lambda:InvokeFunction"], [
+            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-describe-execution"]),
+    }  # fmt: skip
+    pool = values["module.test_client.aws_cognito_identity_pool.this"]
+    assert pool["allow_unauthenticated_identities"] is True
+
+
+def test_test_client_no_guests(module_plan):
+    plan_json = module_plan("test-client", "no-guests")
+    roles = [k for k in planned(plan_json) if ".aws_iam_role.browser[" in k]
+    assert roles == ['module.test_client.aws_iam_role.browser["authenticated"]']
+
+
+def test_test_client_trust_policy_checks_aud_and_amr(stage, terraform_bin, tf_env):
+    """The trust policy depends on the pool id (unknown at plan): check the configuration."""
+    text = (ROOT / "modules" / "test-client" / "main.tf").read_text()
+    assert '"cognito-identity.amazonaws.com:aud"' in text
+    assert "values   = [aws_cognito_identity_pool.this.id]" in text
+    assert '"cognito-identity.amazonaws.com:amr"' in text
+    assert "sts:AssumeRoleWithWebIdentity" in text
+
+
+# ---- environments and example --------------------------------------------------------------
+
+
+def test_environment_local(plan, aws_endpoint):
+    plan_json = plan("environments/local", provider=False, tf_vars={"aws_endpoint_url": aws_endpoint})
+    check_inventory(plan_json, "environments/local", "environment_local")
+    values = planned(plan_json)
+    fn = values['module.pipeline.aws_lambda_function.this["extract_metadata"]']
+    assert (fn["runtime"], fn["architectures"]) == ("python3.11", ["x86_64"])
+    assert {"aws_endpoint_url", "region", "bucket_name", "image_metadata_table_name",
+            "album_metadata_table_name", "state_machine_arn", "webapp_config"} <= set(
+        plan_json["configuration"]["root_module"]["outputs"])  # fmt: skip
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_environment_aws(plan, env):
+    plan_json = plan(f"environments/{env}")
+    check_inventory(plan_json, f"environments/{env}", f"environment_aws and {env}")
+    fn = planned(plan_json)['module.pipeline.aws_lambda_function.this["extract_metadata"]']
+    assert (fn["runtime"], fn["architectures"]) == ("python3.13", ["arm64"])
+
+
+def test_example_existing_bucket(plan, aws_endpoint):
+    s3 = boto3.client("s3", endpoint_url=aws_endpoint, region_name=REGION,
+                      aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    try:
+        s3.create_bucket(Bucket="my-estate-photos",
+                         CreateBucketConfiguration={"LocationConstraint": REGION})  # fmt: skip
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    plan_json = plan("examples/existing-bucket")
+    check_inventory(plan_json, "examples/existing-bucket", "example_existing_bucket")
+    assert "aws_s3_bucket" not in counts(plan_json)
+    assert counts(plan_json)["aws_s3_bucket_notification"] == 1
