@@ -1,0 +1,206 @@
+"""Gaps in moto 5.2.5 (server mode) that the pipeline or Terraform's AWS provider 5.100.0 hit.
+
+Each patch is one function, applied by ``apply_all``, small enough to go upstream as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from moto.core.config import default_user_config
+
+from .lambda_runtime import LambdaRuntime
+
+
+def run_lambda_code(runtime: LambdaRuntime) -> None:
+    """moto 5.2.5 runs Lambda code only in Docker (``LambdaFunction._invoke_lambda``).
+
+    That one method serves the Invoke API, S3 notifications and Step Functions tasks alike;
+    ours runs the deployment package in a child Python process instead. moto also marks a
+    raised exception ``FunctionError: Handled`` where AWS says ``Unhandled``.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        result = runtime.invoke(self, {} if event is None else event)
+        return result.payload, result.errored, result.log
+
+    original_invoke = LambdaFunction.invoke
+
+    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any):
+        payload = original_invoke(self, body, request_headers, response_headers)
+        if response_headers.get("x-amz-function-error") == "Handled":
+            response_headers["x-amz-function-error"] = "Unhandled"
+        return payload
+
+    LambdaFunction._invoke_lambda = _invoke_lambda
+    LambdaFunction.invoke = invoke
+
+
+def execute_state_machines() -> None:
+    """moto 5.2.5 runs state machines only when its ``execute_state_machine`` setting is on."""
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+
+
+def stepfunctions_missing_actions() -> None:
+    """moto 5.2.5 lacks two Step Functions actions the provider calls for aws_sfn_state_machine.
+
+    ValidateStateMachineDefinition (at plan, when the definition is known): answer OK when the
+    definition parses as JSON with States and StartAt; ListStateMachineVersions (on read): list
+    the versions moto already keeps.
+    """
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def validate_state_machine_definition(self: StepFunctionResponse) -> str:
+        try:
+            definition = json.loads(self._get_param("definition") or "")
+            problems = [f"missing {k}" for k in ("StartAt", "States") if k not in definition]
+        except (TypeError, ValueError) as exc:
+            problems = [f"definition is not JSON: {exc}"]
+        diagnostics = [
+            {"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": p, "location": "/"}
+            for p in problems
+        ]
+        return json.dumps({"result": "FAIL" if problems else "OK", "diagnostics": diagnostics})
+
+    def list_state_machine_versions(self: StepFunctionResponse) -> str:
+        machine = self.stepfunction_backend.describe_state_machine(
+            self._get_param("stateMachineArn")
+        )
+        versions = [
+            {"stateMachineVersionArn": v.arn, "creationDate": v.creation_date}
+            for v in sorted(machine.versions.values(), key=lambda v: -v.version)
+        ]
+        return json.dumps({"stateMachineVersions": versions})
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+
+def cognito_identity_pool_roles() -> None:
+    """moto 5.2.5 lacks SetIdentityPoolRoles and GetIdentityPoolRoles.
+
+    The provider's aws_cognito_identity_pool_roles_attachment calls both (and, without them,
+    retries until it times out). Roles are kept on the pool object.
+    """
+    from moto.cognitoidentity.exceptions import ResourceNotFoundError
+    from moto.cognitoidentity.responses import CognitoIdentityResponse
+
+    def _pool(self: CognitoIdentityResponse) -> Any:
+        pool_id = self._get_param("IdentityPoolId")
+        pool = self.backend.identity_pools.get(pool_id)
+        if pool is None:
+            raise ResourceNotFoundError(pool_id)
+        return pool
+
+    def set_identity_pool_roles(self: CognitoIdentityResponse) -> str:
+        pool = _pool(self)
+        pool.roles = self._get_param("Roles") or {}
+        pool.role_mappings = self._get_param("RoleMappings") or {}
+        return ""
+
+    def get_identity_pool_roles(self: CognitoIdentityResponse) -> str:
+        pool = _pool(self)
+        answer = {"IdentityPoolId": pool.identity_pool_id, "Roles": getattr(pool, "roles", {})}
+        if getattr(pool, "role_mappings", None):
+            answer["RoleMappings"] = pool.role_mappings
+        return json.dumps(answer)
+
+    CognitoIdentityResponse.set_identity_pool_roles = set_identity_pool_roles
+    CognitoIdentityResponse.get_identity_pool_roles = get_identity_pool_roles
+
+
+def s3_event_records() -> None:
+    """moto 5.2.5 builds S3 notification records unlike S3 does.
+
+    It percent-encodes "/" in the key (S3 keeps it: ``Incoming/red+flower.jpg``) and leaves
+    out ``versionId`` and ``sequencer``, which handlers use to tell uploads apart.
+    """
+    from moto.s3 import notifications
+
+    original = notifications._get_s3_event
+
+    def _get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str):
+        event = original(event_name, bucket, key, notification_id)
+        for record in event["Records"]:
+            record["userIdentity"] = {"principalId": "local-aws"}
+            record["requestParameters"] = {"sourceIPAddress": "127.0.0.1"}
+            record["responseElements"] = {"x-amz-request-id": notification_id}
+            obj = record["s3"]["object"]
+            obj["key"] = quote_plus(key.name, safe="/")
+            obj["sequencer"] = f"{time.time_ns():016X}"
+            if getattr(key, "version_id", None) and bucket.is_versioned:
+                obj["versionId"] = key.version_id
+        return event
+
+    notifications._get_s3_event = _get_s3_event
+
+
+def stepfunctions_definite_json_paths() -> None:
+    """moto 5.2.5 returns a list for a definite path through an array, e.g. ``$.a[1].b``.
+
+    Its ``extract_json`` wraps any match whose parent was an array index (a fix for moto
+    issue 7825); Step Functions returns the single value for any path without a wildcard,
+    slice, filter or deep scan, and a list only for those.
+    """
+    import moto.stepfunctions.parser.models  # noqa: F401 - loads every importer of extract_json
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    original = json_path.extract_json
+
+    def extract_json(path: str, data: Any) -> Any:
+        if re.search(r"\[\s*(\*|\d*\s*:|\?)|\.\.|,", path):
+            return original(path, data)
+        matches = json_path.parse(path).find(data)
+        if not matches:
+            raise json_path.NoSuchJsonPathError(json_path=path, data=data)
+        return matches[0].value
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "extract_json", None) is original:
+            module.extract_json = extract_json
+
+
+def s3_list_object_versions_url_encoding() -> None:
+    """moto 5.2.5 ignores ``encoding-type=url`` in ListObjectVersions.
+
+    The provider asks for it when it empties a bucket (``force_destroy``) and decodes the keys
+    it gets back, so a key holding "+" or "%" is never deleted and the destroy loops until
+    it times out. Encode keys and prefixes as S3 does.
+    """
+    from moto.s3.responses import S3Response
+
+    original = S3Response.list_object_versions
+
+    def list_object_versions(self: S3Response) -> Any:
+        if self.querystring.get("encoding-type", [None])[0] == "url":
+            serialized = self.serialized
+
+            def encode_keys(action_result: Any) -> Any:
+                result = action_result.result
+                for entry in result["Versions"] + result["DeleteMarkers"]:
+                    entry["Key"] = quote(entry["Key"])
+                for entry in result.get("CommonPrefixes", []):
+                    entry["Prefix"] = quote(entry["Prefix"])
+                result["EncodingType"] = "url"
+                return serialized(action_result)
+
+            self.serialized = encode_keys
+        return original(self)
+
+    S3Response.list_object_versions = list_object_versions
+
+
+def apply_all(runtime: LambdaRuntime) -> None:
+    run_lambda_code(runtime)
+    s3_event_records()
+    s3_list_object_versions_url_encoding()
+    stepfunctions_definite_json_paths()
+    execute_state_machines()
+    stepfunctions_missing_actions()
+    cognito_identity_pool_roles()
