@@ -66,13 +66,32 @@ export function createClients(config: WebappConfig): Clients {
     ...common,
     forcePathStyle: config.endpoint !== null,
     // XHR reports upload progress for every request, not only per multipart part.
-    requestHandler: new XhrHttpHandler({}),
+    requestHandler: new CheckedXhrHttpHandler({}),
     // No flexible checksums unless required: keeps browser uploads simple and emulator-friendly.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
   const lambda = new LambdaClient(common);
   return { doc, lambda, s3 };
+}
+
+/**
+ * XhrHttpHandler resolves a request that never got an answer (network down, CORS refusal) as a
+ * response with status 0, which S3's deserializers take for success: a failed upload would look
+ * done. This one fails such requests instead.
+ */
+export class CheckedXhrHttpHandler extends XhrHttpHandler {
+  override async handle(...args: Parameters<XhrHttpHandler["handle"]>): ReturnType<XhrHttpHandler["handle"]> {
+    const out = await super.handle(...args);
+    if (!out.response.statusCode) {
+      const err = new Error(
+        `Network error: no response from ${args[0].hostname}${args[0].port ? `:${args[0].port}` : ""} (server down, or the request was refused by CORS).`,
+      );
+      err.name = "NetworkError";
+      throw err;
+    }
+    return out;
+  }
 }
 
 export class Backend {
