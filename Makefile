@@ -44,7 +44,7 @@ down: ## Stop the emulator (its state goes with it) and forget the local Terrafo
 	-$(LOCAL_AWS) stop
 	rm -rf $(LOCAL_ENV)/terraform.tfstate $(LOCAL_ENV)/terraform.tfstate.backup
 
-test: venv ## Run every test: emulator, Lambda code, modules, end to end.
+test: venv .venv-checkov/.installed ## Run every test: emulator, Lambda code, modules, end to end.
 	$(PY) -m pytest
 
 lint: venv ## ruff and terraform fmt.

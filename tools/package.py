@@ -37,7 +37,10 @@ def _skip(path: Path) -> bool:
 
 def write_zip(zip_path: Path, tree: Path, prefix: str) -> None:
     """Zip every file under tree as <prefix><relative path>, deterministically."""
-    files = sorted(p for p in tree.rglob("*") if p.is_file() and not _skip(p.relative_to(tree)))
+    files = sorted(
+        (p for p in tree.rglob("*") if p.is_file() and not _skip(p.relative_to(tree))),
+        key=lambda p: p.relative_to(tree).as_posix(),
+    )
     tmp = zip_path.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for path in files:
@@ -60,7 +63,8 @@ def build_functions(out_dir: Path) -> Path:
 
 def layer_key(runtime: str, arch: str) -> str:
     digest = hashlib.sha256()
-    for part in (REQUIREMENTS.read_bytes(), CONSTRAINTS.read_bytes(), runtime.encode(), arch.encode()):
+    inputs = (REQUIREMENTS, CONSTRAINTS, Path(__file__))  # this file: how the layer is built
+    for part in (*(p.read_bytes() for p in inputs), runtime.encode(), arch.encode()):
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
 
@@ -74,12 +78,12 @@ def build_layer(out_dir: Path, runtime: str, arch: str, force: bool = False) -> 
     machine = MANYLINUX[arch]
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "python"
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-               "--disable-pip-version-check", "--target", str(target), "--only-binary=:all:",
-               # Pillow 13 ships manylinux_2_28 wheels only (python3.12+ runtimes run glibc 2.34).
-               "--platform", f"manylinux2014_{machine}", "--platform", f"manylinux_2_28_{machine}",
-               "--python-version", runtime.removeprefix("python"), "--implementation", "cp",
-               "-r", str(REQUIREMENTS), "-c", str(CONSTRAINTS)]  # fmt: skip
+        # Pillow 13 ships manylinux_2_28 wheels only (python3.12+ runtimes run glibc 2.34).
+        platforms = f"--platform manylinux2014_{machine} --platform manylinux_2_28_{machine}"
+        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target"]
+        cmd += [str(target), "--only-binary=:all:", *platforms.split(), "--implementation", "cp"]
+        cmd += ["--python-version", runtime.removeprefix("python"), "--disable-pip-version-check"]
+        cmd += ["-r", str(REQUIREMENTS), "-c", str(CONSTRAINTS)]
         subprocess.run(cmd, check=True)
         for entry in list(target.iterdir()):
             project = entry.name.split("-")[0].split(".")[0].lower()

@@ -17,8 +17,10 @@ from tfharness import MODULES, ROOT, ROOTS
 def test_fmt(rel, terraform_bin, tf_env):
     result = subprocess.run(
         [terraform_bin, "fmt", "-check", "-diff", "-recursive", str(ROOT / rel)],
-        env=tf_env, capture_output=True, text=True,
-    )  # fmt: skip
+        env=tf_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, f"terraform fmt -check {rel}:\n{result.stdout}{result.stderr}"
 
 
@@ -93,6 +95,7 @@ def test_outputs_described(module):
 def test_readme_tables_in_sync():
     result = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "module_docs.py"), "--check"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, f"{result.stderr}\nRegenerate with: make docs"

@@ -34,9 +34,18 @@ ROOTS = (
     + [f"examples/{e}" for e in EXAMPLES]
 )
 SERVICES = [
-    "cognitoidentity", "dynamodb", "iam", "kms", "lambda", "logs", "rekognition", "s3", "sfn",
-    "sqs", "sts",
-]  # fmt: skip
+    "cognitoidentity",
+    "dynamodb",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "rekognition",
+    "s3",
+    "sfn",
+    "sqs",
+    "sts",
+]
 # Attributes left out of regenerated inventories: noisy, or checked by dedicated tests.
 NOISY = {"tags_all", "source_code_hash", "policy", "assume_role_policy", "definition", "filename"}
 REGENERATE = os.environ.get("REGENERATE_INVENTORY") == "1"
@@ -95,8 +104,8 @@ def aws_endpoint() -> str:
     # The provider validates a known state machine definition at plan time; moto lacks the API.
     # Answer OK here: the ASL itself is checked by test_modules_asl.py.
     if not hasattr(StepFunctionResponse, "validate_state_machine_definition"):
-        StepFunctionResponse.validate_state_machine_definition = (
-            lambda self: json.dumps({"result": "OK", "diagnostics": []})
+        StepFunctionResponse.validate_state_machine_definition = lambda self: json.dumps(
+            {"result": "OK", "diagnostics": []}
         )
 
     with socket.socket() as sock:
@@ -139,8 +148,9 @@ def plan(terraform_bin, tf_env, aws_endpoint, stage):
     """Plan a root (staged) and return the plan JSON; cached per (root, case)."""
     cache: dict[tuple, dict] = {}
 
-    def _plan(rel: str, main_tf: str | None = None, tf_vars: dict | None = None,
-              provider: bool = True) -> dict:  # fmt: skip
+    def _plan(
+        rel: str, main_tf: str | None = None, tf_vars: dict | None = None, provider: bool = True
+    ) -> dict:
         key = (rel, main_tf, json.dumps(tf_vars, sort_keys=True))
         if key not in cache:
             extra = {"zz_test_override.tf": provider_block(aws_endpoint)} if provider else None
@@ -188,8 +198,11 @@ def counts(plan_json: dict) -> dict[str, int]:
 
 
 def by_type(plan_json: dict, rtype: str) -> dict[str, dict]:
-    return {a: v for a, v in planned(plan_json).items() if a.split(".")[-2].endswith(rtype)
-            and re.search(rf"(^|\.){rtype}\.", a)}  # fmt: skip
+    return {
+        a: v
+        for a, v in planned(plan_json).items()
+        if a.split(".")[-2].endswith(rtype) and re.search(rf"(^|\.){rtype}\.", a)
+    }
 
 
 def policy_statements(policy_json: str) -> dict[str, dict]:
@@ -242,16 +255,27 @@ def _subset(expected, actual, path: str, problems: list[str]) -> None:
         problems.append(f"{path}: expected {expected!r}, got {actual!r}")
 
 
-def check_inventory(plan_json: dict, name: str, selector: str) -> None:
+def check_inventory(
+    plan_json: dict, name: str, selector: str, placeholders: dict[str, str] | None = None
+) -> None:
     """Compare a plan with inventories/<name>.yaml (a subset: only the keys written are checked;
-    `__missing__` means absent). REGENERATE_INVENTORY=1 rewrites the file from the plan."""
+    `__missing__` means absent). REGENERATE_INVENTORY=1 rewrites the file from the plan.
+    `placeholders` maps run-specific strings (a random port) to stable names."""
     path = INVENTORIES / f"{name}.yaml"
     actual = {
         "counts": counts(plan_json),
         "values": _prune(planned(plan_json)),
-        "outputs": _prune({k: v.get("value") for k, v in
-                           plan_json.get("planned_values", {}).get("outputs", {}).items()}),
-    }  # fmt: skip
+        "outputs": _prune(
+            {
+                k: v.get("value")
+                for k, v in plan_json.get("planned_values", {}).get("outputs", {}).items()
+            }
+        ),
+    }
+    text = json.dumps(actual)
+    for value, placeholder in (placeholders or {}).items():
+        text = text.replace(value, placeholder)
+    actual = json.loads(text)
     regen = f"REGENERATE_INVENTORY=1 .venv/bin/python -m pytest tests/modules -k '{selector}'"
     if REGENERATE or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +290,7 @@ def check_inventory(plan_json: dict, name: str, selector: str) -> None:
     _subset({k: v for k, v in expected.items() if k != "counts"}, actual, "", problems)
     if problems:
         pytest.fail(
-            f"plan differs from {path.relative_to(ROOT)}:\n  " + "\n  ".join(problems)
+            f"plan differs from {path.relative_to(ROOT)}:\n  "
+            + "\n  ".join(problems)
             + f"\nIf the change is intended, regenerate with:\n  {regen}"
         )
