@@ -46,7 +46,13 @@ def _code(value) -> str:
 
 
 def load_module(module_dir: Path) -> dict:
-    blocks: dict[str, list] = {"variable": [], "output": [], "resource": [], "data": [], "terraform": []}
+    blocks: dict[str, list] = {
+        "variable": [],
+        "output": [],
+        "resource": [],
+        "data": [],
+        "terraform": [],
+    }
     for tf in sorted(module_dir.glob("*.tf")):
         with tf.open() as handle:
             parsed = hcl2.load(handle)
@@ -66,17 +72,28 @@ def render(module_dir: Path) -> str:
                 lines.append(f"| {name} | {_code(spec['version'])} |")
     lines += ["", "## Resources", "", "| Name | Type |", "|------|------|"]
     found = [(f"{t}.{n}", "resource") for r in blocks["resource"] for t, v in r.items() for n in v]
-    found += [(f"data.{t}.{n}", "data source") for r in blocks["data"] for t, v in r.items() for n in v]
+    found += [
+        (f"data.{t}.{n}", "data source") for r in blocks["data"] for t, v in r.items() for n in v
+    ]
     lines += [f"| `{name}` | {kind} |" for name, kind in sorted(found)]
-    lines += ["", "## Inputs", "", "| Name | Description | Type | Default | Required |",
-              "|------|-------------|------|---------|:--------:|"]  # fmt: skip
+    lines += [
+        "",
+        "## Inputs",
+        "",
+        "| Name | Description | Type | Default | Required |",
+        "|------|-------------|------|---------|:--------:|",
+    ]
     variables = {n: v for block in blocks["variable"] for n, v in block.items()}
     for name in sorted(variables):
         spec = variables[name]
         required = "default" not in spec
-        default = "n/a" if required else _code(spec["default"] if spec["default"] is not None else "null")
-        lines.append(f"| {name} | {_cell(spec.get('description', ''))} | {_code(spec.get('type', 'any'))} "
-                     f"| {default} | {'yes' if required else 'no'} |")  # fmt: skip
+        default = (
+            "n/a" if required else _code(spec["default"] if spec["default"] is not None else "null")
+        )
+        lines.append(
+            f"| {name} | {_cell(spec.get('description', ''))} | {_code(spec.get('type', 'any'))} "
+            f"| {default} | {'yes' if required else 'no'} |"
+        )
     lines += ["", "## Outputs", "", "| Name | Description |", "|------|-------------|"]
     outputs = {n: v for block in blocks["output"] for n, v in block.items()}
     lines += [f"| {n} | {_cell(outputs[n].get('description', ''))} |" for n in sorted(outputs)]
