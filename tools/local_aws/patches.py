@@ -196,10 +196,46 @@ def s3_list_object_versions_url_encoding() -> None:
     S3Response.list_object_versions = list_object_versions
 
 
+def iam_statements_apply_only_when_their_conditions_hold() -> None:
+    """moto 5.2.5 applies a policy statement whose Condition it cannot evaluate.
+
+    It knows only ``StringEquals`` and takes any other operator, or a key missing from the
+    request, as satisfied; a failed condition even turns an Allow into a Deny. In IAM a
+    statement applies only when its conditions hold, and a condition on a key the request does
+    not carry (other than ``...IfExists``) does not hold. Without this, a bucket policy that
+    denies ``aws:SecureTransport = false`` rejects every request.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: IAMPolicyStatement,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> PermissionResult:
+        conditions = self._statement.get("Condition") or {}
+        required = {
+            key
+            for operator, values in conditions.items()
+            if not operator.endswith("IfExists")
+            for key in values
+        }
+        known = set(incoming_condition_values or {})
+        if not required <= known or not self._check_conditions(incoming_condition_values):
+            return PermissionResult.NEUTRAL
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     s3_event_records()
     s3_list_object_versions_url_encoding()
+    iam_statements_apply_only_when_their_conditions_hold()
     stepfunctions_definite_json_paths()
     execute_state_machines()
     stepfunctions_missing_actions()
