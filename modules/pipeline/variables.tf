@@ -106,7 +106,7 @@ variable "kms_key_arn" {
 }
 
 variable "functions" {
-  description = "Settings of every function (`defaults`) and per-function overrides of memory and timeout, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution)."
+  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level) and per-function overrides of memory and timeout, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution)."
   type = object({
     memory_size = optional(number, 512)
     timeout     = optional(number, 30)

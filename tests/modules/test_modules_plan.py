@@ -416,3 +416,46 @@ def test_example_existing_bucket(plan, aws_endpoint):
     check_inventory(plan_json, "examples/existing-bucket", "example_existing_bucket")
     assert "aws_s3_bucket" not in counts(plan_json)
     assert counts(plan_json)["aws_s3_bucket_notification"] == 1
+
+
+# ---- validation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "replace", "message"),
+    [
+        (
+            "pipeline",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  state_machine = { type = "SYNC" }',
+            ),
+            "state_machine.type must be STANDARD or EXPRESS",
+        ),
+        (
+            "pipeline",
+            ('name_prefix = "photos-dev"', 'name_prefix = "photos-dev"\n  architecture = "arm"'),
+            "architecture must be arm64 or x86_64",
+        ),
+        (
+            "storage",
+            ('name_prefix = "photos-dev"', 'name_prefix = "Photos_Dev"'),
+            "name_prefix must be 3-40",
+        ),
+        ("trigger", ('"Incoming/"', '"Incoming/"'), None),
+    ],
+    ids=["sfn-type", "architecture", "bucket-prefix", "valid"],
+)
+def test_validation(stage, terraform_bin, tf_env, module, replace, message):
+    import tftest
+
+    hcl = readme_usage(module).replace(*replace)
+    tfdir = stage(f"environments/invalid-{module}", main_tf=hcl)
+    tf = tftest.TerraformTest(str(tfdir), binary=terraform_bin, env=tf_env)
+    tf.setup(init_vars=None, upgrade=False, cleanup_on_exit=False)
+    if message is None:
+        assert "Success" in tf.execute_command("validate", "-no-color").out
+        return
+    with pytest.raises(tftest.TerraformTestError) as error:
+        tf.execute_command("validate", "-no-color")
+    assert message in " ".join(str(error.value).split())

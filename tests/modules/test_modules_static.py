@@ -13,7 +13,7 @@ import tftest
 from tfharness import MODULES, ROOT, ROOTS
 
 
-@pytest.mark.parametrize("rel", ROOTS)
+@pytest.mark.parametrize("rel", [*ROOTS, "tests/modules/cases"])
 def test_fmt(rel, terraform_bin, tf_env):
     result = subprocess.run(
         [terraform_bin, "fmt", "-check", "-diff", "-recursive", str(ROOT / rel)],
