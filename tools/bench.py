@@ -278,6 +278,15 @@ def measure(commands: dict[str, list[str]], env: dict[str, str], repeats: int) -
     return series
 
 
+def paired_median(full: Series, startup: Series, attr: str) -> float:
+    """Median over rounds of (full run - its start-up run): steadier than a difference of
+    medians when other work on the machine comes and goes."""
+    return statistics.median(
+        getattr(a, attr) - getattr(b, attr)
+        for a, b in zip(full.samples, startup.samples, strict=True)
+    )
+
+
 def child_env() -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -321,16 +330,20 @@ def bench_thumbnails(cases: list[Case], tiny: dict[str, Path], repeats: int) -> 
             return cmds
 
         full = commands(case.path)
-        start = {f"{name} @start-up": argv for name, argv in commands(tiny[case.fmt]).items()}
-        series = measure({**full, **start}, env, repeats)
+        start = commands(tiny[case.fmt])
+        paired: dict[str, list[str]] = {}
+        for name, argv in full.items():  # each start-up run right before its full run
+            paired[f"{name} @start-up"] = start[name]
+            paired[name] = argv
+        series = measure(paired, env, repeats)
         row: dict[str, ToolResult] = {}
         for name in full:
             s, s0 = series[name], series[f"{name} @start-up"]
             row[name] = ToolResult(
                 tool=name,
-                ms=s.median("wall_ms") - s0.median("wall_ms"),
+                ms=paired_median(s, s0, "wall_ms"),
                 startup_ms=s0.median("wall_ms"),
-                cpu_ms=s.median("cpu_ms") - s0.median("cpu_ms"),
+                cpu_ms=paired_median(s, s0, "cpu_ms"),
                 rss_mib=s.median("rss_mib"),
                 startup_rss_mib=s0.median("rss_mib"),
             )
@@ -501,8 +514,9 @@ def report(cases, thumbs, metadata, imports, repeats: int) -> str:
     out += [
         f"## Thumbnail to {BOX} px",
         "",
-        f"Median of {repeats} runs each (after a warm-up), interleaved. `ms` is wall time minus "
-        "the start-up of the same command on a 16x16 image of the same format (shown apart); "
+        f"{repeats} rounds (after a warm-up), tools interleaved. `ms` is the median over rounds of "
+        "wall time minus that round's start-up run: the same command on a 16x16 image of the "
+        "same format, run just before (its median shown apart); "
         "`CPU ms` is user+sys, start-up excluded. Peak RSS is the child's own max RSS (GNU "
         "`time` %M), start-up included. `ours` is `image_pipeline.imaging.make_thumbnail` on "
         "the file's bytes, as generate_thumbnail calls it. GraphicsMagick runs with "
