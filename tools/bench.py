@@ -108,7 +108,7 @@ def ensure_tools() -> None:
     if missing:
         tools = ", ".join(t for t, p in TOOLS.items() if p in missing)
         sys.exit(
-            f"bench: {tools} not found. Install them (Debian/Ubuntu): "
+            f"bench: {tools} not found; install with (Debian/Ubuntu): "
             f"sudo apt-get install -y {' '.join(missing)}"
         )
 
