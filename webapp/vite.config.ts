@@ -1,9 +1,36 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from "vite";
+import { readFileSync } from "node:fs";
+import { defineConfig, type Plugin } from "vite";
+
+/**
+ * WEBAPP_CONFIG_FILE=<path>: the dev server answers /config.json from that file instead of
+ * public/config.json (lets a test run its own stack without touching a developer's config).
+ */
+function configFileOverride(): Plugin {
+  return {
+    name: "config-file-override",
+    configureServer(server) {
+      const file = process.env.WEBAPP_CONFIG_FILE;
+      if (!file) return;
+      server.middlewares.use("/config.json", (_req, res) => {
+        try {
+          const body = readFileSync(file);
+          res.setHeader("Content-Type", "application/json");
+          res.setHeader("Cache-Control", "no-store");
+          res.end(body);
+        } catch {
+          res.statusCode = 404;
+          res.end("not found");
+        }
+      });
+    },
+  };
+}
 
 export default defineConfig({
   // Relative base: the built app works from any path (S3 website, a sub-folder, file server).
   base: "./",
+  plugins: [configFileOverride()],
   server: { host: "127.0.0.1", port: 5173, strictPort: true },
   preview: { host: "127.0.0.1", port: 5173, strictPort: true },
   build: { target: "es2022", chunkSizeWarningLimit: 1500 },
