@@ -166,6 +166,22 @@ def stepfunctions_definite_json_paths() -> None:
             module.extract_json = extract_json
 
 
+def _rewriting_result(response: Any, call: Any, rewrite: Any) -> Any:
+    """Run a moto response method, letting ``rewrite`` amend its result before serialisation."""
+    serialized = response.serialized
+
+    def rewritten(action_result: Any) -> Any:
+        if isinstance(action_result.result, dict):
+            rewrite(action_result.result)
+        return serialized(action_result)
+
+    response.serialized = rewritten
+    try:
+        return call()
+    finally:
+        del response.serialized  # errors are serialised after this, unchanged
+
+
 def s3_list_object_versions_url_encoding() -> None:
     """moto 5.2.5 ignores ``encoding-type=url`` in ListObjectVersions.
 
@@ -177,21 +193,17 @@ def s3_list_object_versions_url_encoding() -> None:
 
     original = S3Response.list_object_versions
 
+    def encode_keys(result: dict[str, Any]) -> None:
+        for entry in result["Versions"] + result["DeleteMarkers"]:
+            entry["Key"] = quote(entry["Key"])
+        for entry in result.get("CommonPrefixes", []):
+            entry["Prefix"] = quote(entry["Prefix"])
+        result["EncodingType"] = "url"
+
     def list_object_versions(self: S3Response) -> Any:
-        if self.querystring.get("encoding-type", [None])[0] == "url":
-            serialized = self.serialized
-
-            def encode_keys(action_result: Any) -> Any:
-                result = action_result.result
-                for entry in result["Versions"] + result["DeleteMarkers"]:
-                    entry["Key"] = quote(entry["Key"])
-                for entry in result.get("CommonPrefixes", []):
-                    entry["Prefix"] = quote(entry["Prefix"])
-                result["EncodingType"] = "url"
-                return serialized(action_result)
-
-            self.serialized = encode_keys
-        return original(self)
+        if self.querystring.get("encoding-type", [None])[0] != "url":
+            return original(self)
+        return _rewriting_result(self, lambda: original(self), encode_keys)
 
     S3Response.list_object_versions = list_object_versions
 
