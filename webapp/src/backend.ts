@@ -215,7 +215,8 @@ export class Backend {
         Metadata: { userid: headerSafe(meta.userID), albumid: headerSafe(meta.albumID) },
       },
       queueSize: 3,
-      partSize: 8 * 1024 * 1024,
+      // One PUT up to 64 MiB (every camera photo): multipart needs POST in the bucket CORS rule.
+      partSize: 64 * 1024 * 1024,
       leavePartsOnError: false,
       abortController: signal ? toAbortController(signal) : undefined,
     });
