@@ -7,12 +7,14 @@
   generate_thumbnail Lambda calls) in a child process, against a naive Pillow full decode +
   resize, ``gm convert -thumbnail 250x250`` (GraphicsMagick, the original's approach) and the
   floor, a bare 1/8-scale decode (``djpeg -scale 1/8``). Every tool is one child process; its
-  start-up is the same command on a 16x16 image of the same format, measured alongside and
-  subtracted. Wall time and peak RSS (``os.wait4``) are medians of several interleaved runs.
+  start-up is the same command on a 16x16 image of the same format, run just before it in each
+  round and subtracted (median of the per-round differences). Peak RSS is the child's own max
+  RSS as GNU time reports it; CPU time (user+sys) is shown beside wall time.
 - Metadata: ``image_pipeline.imaging.extract_metadata`` over ``S3Source`` (what the
   extract_metadata Lambda calls) against moto in-process; bytes returned by GetObject are
   counted by wrapping each response body from a botocore event hook.
-- Cold start: a fresh interpreter importing each handler, minus a bare interpreter.
+- Cold start: a fresh interpreter importing each handler, minus a bare interpreter run just
+  before it in each round.
 
 Test images are generated once (smooth gradients plus per-pixel Gaussian noise, camera-like
 EXIF with a 40 KiB maker note) and cached under build/bench/. Goals are printed with PASS/MISS;
