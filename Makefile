@@ -32,7 +32,9 @@ package: venv ## Build the Lambda zips and layer for the local emulator's runtim
 	$(PY) tools/package.py --target local
 
 up: venv package ## Start the emulator, apply environments/local and print its outputs.
-	$(LOCAL_AWS) start --if-not-running
+	@# A freshly started emulator is empty: state from an earlier one describes nothing.
+	@started=$$($(LOCAL_AWS) start --if-not-running) && echo "$$started" && \
+	  if [[ $$started == started* ]]; then rm -f $(LOCAL_ENV)/terraform.tfstate $(LOCAL_ENV)/terraform.tfstate.backup; fi
 	$(TF_LOCAL) init -input=false >/dev/null
 	$(TF_LOCAL) apply -input=false -auto-approve -var aws_endpoint_url=http://127.0.0.1:$(LOCAL_AWS_PORT)
 	$(TF_LOCAL) output

@@ -130,17 +130,48 @@ def test_invocation_output_reaches_cloudwatch_logs(local_aws, stack):
     assert any(m.startswith("REPORT RequestId:") for m in messages)
 
 
+def _poll(check, timeout_s: float = 60) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    pytest.fail(f"nothing after {timeout_s}s")
+
+
 def test_s3_upload_under_the_prefix_triggers_a_function_that_writes_to_dynamodb(local_aws, stack):
-    s3 = local_aws.client("s3")
+    s3, dynamodb = local_aws.client("s3"), local_aws.client("dynamodb")
     bucket, table = stack["outputs"]["bucket"], stack["outputs"]["table"]
-    s3.put_object(Bucket=bucket, Key="Incoming/red flower+1 ü.jpg", Body=b"x")
     s3.put_object(Bucket=bucket, Key="Elsewhere/ignored.jpg", Body=b"x")
-    items = local_aws.client("dynamodb").scan(TableName=table)["Items"]
-    uploads = {
-        i["id"]["S"]: i["event"]["S"] for i in items if not i["id"]["S"].startswith("attempts/")
-    }
-    # S3 URL-encodes the key in the event and keeps "/".
-    assert uploads == {"Incoming/red+flower%2B1+%C3%BC.jpg": "ObjectCreated:Put"}
+    s3.put_object(Bucket=bucket, Key="Incoming/red flower+1 ü.jpg", Body=b"x")
+
+    def uploads() -> dict[str, str]:
+        items = dynamodb.scan(TableName=table)["Items"]
+        return {
+            i["id"]["S"]: i["event"]["S"] for i in items if not i["id"]["S"].startswith("attempts/")
+        }
+
+    # S3 URL-encodes the key in the event and keeps "/"; nothing came from Elsewhere/.
+    assert _poll(uploads) == {"Incoming/red+flower%2B1+%C3%BC.jpg": "ObjectCreated:Put"}
+
+
+def test_s3_event_that_keeps_failing_reaches_the_on_failure_destination(local_aws, stack):
+    name = stack["outputs"]["function_names"]["fail"]
+    local_aws.client("s3").put_object(
+        Bucket=stack["outputs"]["bucket"], Key="Broken/a.jpg", Body=b"x"
+    )
+    sqs = local_aws.client("sqs")
+    queue = stack["outputs"]["failed_events_queue_url"]
+    messages = _poll(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"))
+    record = json.loads(messages[0]["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2  # one retry, as configured
+    assert record["requestContext"]["functionArn"].startswith(
+        f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    )
+    assert record["requestPayload"]["Records"][0]["s3"]["object"]["key"] == "Broken/a.jpg"
+    assert record["responsePayload"]["errorType"] == "RejectedInput"
 
 
 def test_state_machine_runs_choice_parallel_map_and_retry_to_success(local_aws, stack):

@@ -8,7 +8,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -243,9 +247,95 @@ def iam_statements_apply_only_when_their_conditions_hold() -> None:
     IAMPolicyStatement.is_action_permitted = is_action_permitted
 
 
+ASYNC_RETRY_DELAY_S = 1.0  # AWS waits about 1 then 2 minutes between async retries.
+
+
+def s3_lambda_notifications_are_asynchronous() -> None:
+    """moto 5.2.5 invokes an S3 notification's function inside the PUT and drops its errors.
+
+    The function then runs before moto has stored the object's user metadata (HeadObject sees
+    none), the uploader waits for it, and a failed event vanishes. S3 invokes asynchronously,
+    and Lambda retries a failed event ``MaximumRetryAttempts`` times (2 by default) before
+    sending it to the function's on-failure destination. Here events wait until the request
+    that raised them has finished, then run on worker threads with those retries.
+    """
+    from moto.awslambda.models import lambda_backends
+    from moto.s3 import notifications
+    from moto.s3.responses import S3Response
+    from moto.sqs.models import sqs_backends
+
+    pending = threading.local()
+    workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="s3-notification")
+
+    def deliver(account_id: str, event: Any, function_arn: str, region: str) -> None:
+        function = lambda_backends[account_id][region].get_function(function_arn)
+        config = function.event_invoke_config[0].config if function.event_invoke_config else {}
+        attempts = 1 + int(config.get("MaximumRetryAttempts", 2))
+        for attempt in range(1, attempts + 1):
+            headers: dict[str, str] = {}
+            payload = function.invoke(
+                json.dumps(event), {"x-amz-invocation-type": "Event"}, headers
+            )
+            if "x-amz-function-error" not in headers:
+                return
+            if attempt < attempts:
+                time.sleep(ASYNC_RETRY_DELAY_S * attempt)
+        destination = config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        if destination and destination.split(":")[2] == "sqs":
+            record = {
+                "version": "1.0",
+                "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "requestContext": {
+                    "requestId": str(uuid.uuid4()),
+                    "functionArn": f"{function.function_arn}:$LATEST",
+                    "condition": "RetriesExhausted",
+                    "approximateInvokeCount": attempts,
+                },
+                "requestPayload": event,
+                "responseContext": {
+                    "statusCode": 200,
+                    "executedVersion": "$LATEST",
+                    "functionError": "Unhandled",
+                },
+                "responsePayload": json.loads(payload),
+            }
+            _, _, _, queue_region, queue_account, queue_name = destination.split(":")
+            sqs_backends[queue_account][queue_region].send_message(queue_name, json.dumps(record))
+
+    def submit(*args: Any) -> None:
+        future = workers.submit(deliver, *args)
+        future.add_done_callback(lambda f: f.exception() and print(f"S3 event: {f.exception()!r}"))
+
+    def invoke_later(account_id: str, event: Any, function_arn: str, region: str) -> None:
+        queue = getattr(pending, "events", None)
+        if queue is None:
+            submit(account_id, event, function_arn, region)
+        else:
+            queue.append((account_id, event, function_arn, region))
+
+    def after_request(original: Any) -> Any:
+        def handler(self: S3Response, *args: Any, **kwargs: Any) -> Any:
+            if getattr(pending, "events", None) is not None:
+                return original(self, *args, **kwargs)
+            pending.events = []
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                events, pending.events = pending.events, None
+                for queued in events:
+                    submit(*queued)
+
+        return handler
+
+    notifications._invoke_awslambda = invoke_later
+    S3Response.key_response = after_request(S3Response.key_response)
+    S3Response.bucket_response = after_request(S3Response.bucket_response)
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     s3_event_records()
+    s3_lambda_notifications_are_asynchronous()
     s3_list_object_versions_url_encoding()
     iam_statements_apply_only_when_their_conditions_hold()
     stepfunctions_definite_json_paths()

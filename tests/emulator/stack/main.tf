@@ -46,6 +46,7 @@ provider "aws" {
     lambda   = var.endpoint_url
     s3       = var.endpoint_url
     sfn      = var.endpoint_url
+    sqs      = var.endpoint_url
     sts      = var.endpoint_url
   }
 }
@@ -118,22 +119,45 @@ resource "aws_s3_bucket" "uploads" {
   force_destroy = true
 }
 
+locals {
+  # S3 prefix => function it triggers
+  triggers = { "Incoming/" = "record_upload", "Broken/" = "fail" }
+}
+
 resource "aws_lambda_permission" "s3" {
+  for_each      = local.triggers
   statement_id  = "AllowS3"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this["record_upload"].function_name
+  function_name = aws_lambda_function.this[each.value].function_name
   principal     = "s3.amazonaws.com"
   source_arn    = aws_s3_bucket.uploads.arn
 }
 
 resource "aws_s3_bucket_notification" "uploads" {
   bucket = aws_s3_bucket.uploads.id
-  lambda_function {
-    lambda_function_arn = aws_lambda_function.this["record_upload"].arn
-    events              = ["s3:ObjectCreated:*"]
-    filter_prefix       = "Incoming/"
+  dynamic "lambda_function" {
+    for_each = local.triggers
+    content {
+      lambda_function_arn = aws_lambda_function.this[lambda_function.value].arn
+      events              = ["s3:ObjectCreated:*"]
+      filter_prefix       = lambda_function.key
+    }
   }
   depends_on = [aws_lambda_permission.s3]
+}
+
+resource "aws_sqs_queue" "failed_events" {
+  name = "${var.name}-failed-events"
+}
+
+resource "aws_lambda_function_event_invoke_config" "fail" {
+  function_name          = aws_lambda_function.this["fail"].function_name
+  maximum_retry_attempts = 1
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.failed_events.arn
+    }
+  }
 }
 
 data "aws_iam_policy_document" "sfn_trust" {
@@ -171,6 +195,11 @@ output "function_names" {
 output "bucket" {
   description = "The upload bucket."
   value       = aws_s3_bucket.uploads.id
+}
+
+output "failed_events_queue_url" {
+  description = "Where asynchronous invocations that kept failing end up."
+  value       = aws_sqs_queue.failed_events.url
 }
 
 output "table" {
