@@ -68,9 +68,10 @@ data "aws_iam_policy_document" "this" {
     resources = ["${local.bucket_arn}/${var.incoming_prefix}*"]
   }
 
+  # GetItem: a redelivered event finds the item already written and reads its status.
   statement {
     sid       = "WriteImageMetadata"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [var.image_metadata_table.arn]
   }
 

@@ -282,7 +282,9 @@ def test_trigger(module_plan):
             [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}:*"],
         ),
         "ReadIncoming": allow(["s3:GetObject"], [f"{BUCKET}/Incoming/*"]),
-        "WriteImageMetadata": allow(["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE_ARN]),
+        "WriteImageMetadata": allow(
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE_ARN]
+        ),
         "StartOwnStateMachine": allow(
             ["states:StartExecution"], [f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"]
         ),
