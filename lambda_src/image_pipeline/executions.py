@@ -18,7 +18,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 def execution_name(bucket: str, key: str, version: str | None) -> str:
     """At most 80 characters of ``[A-Za-z0-9_-]``: a readable slug of the key plus a hash of
-    bucket, key and version id (or ETag), so the same object version always gets the same name."""
+    bucket, key and content (ETag, or version id), so the same object always gets the same name."""
     digest = hashlib.sha256("\0".join((bucket, key, version or "")).encode("utf-8")).hexdigest()
     basename = key.rstrip("/").rsplit("/", 1)[-1]
     slug = _UNSAFE.sub("-", basename).strip("-_")[: MAX_NAME - _HASH_CHARS - 1].strip("-_")

@@ -76,7 +76,9 @@ def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
         result.skipped.append({"s3Key": key, "reason": reason})
         return
     image_id = key[len(config.incoming_prefix) :]
-    version = s3.get_object.version_id or s3.get_object.etag
+    # The content (ETag) names the execution, not the version id: uploading the same bytes
+    # again, or a redelivered event, starts nothing new on a versioned bucket too.
+    version = s3.get_object.etag or s3.get_object.version_id
     name = executions.execution_name(bucket, key, version)
     arn = executions.execution_arn(config.state_machine_arn, name)
     logger.append_keys(imageID=image_id, executionArn=arn)

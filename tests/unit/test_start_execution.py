@@ -203,3 +203,28 @@ def test_execution_names_are_deterministic_and_valid():
 
 def test_execution_name_is_readable():
     assert execution_name(BUCKET, "Incoming/My Photo (1).JPG", "e").startswith("My-Photo-1-JPG-")
+
+
+def test_same_bytes_uploaded_again_as_a_new_version_start_nothing_new(stack, lambda_context):
+    upload(stack["s3"], "Incoming/photo.jpg")
+    first = start_execution.handler(
+        s3_event(s3_record("Incoming/photo.jpg", version_id="v1")), lambda_context
+    )
+    second = start_execution.handler(
+        s3_event(s3_record("Incoming/photo.jpg", version_id="v2")), lambda_context
+    )
+    assert len(first["started"]) == 1
+    assert second["started"] == []
+    assert second["skipped"][0]["executionArn"] == first["started"][0]["executionArn"]
+    assert len(executions(stack["sfn"])) == 1
+
+
+def test_new_content_under_the_same_key_starts_a_new_execution(stack, lambda_context):
+    upload(stack["s3"], "Incoming/photo.jpg")
+    first = start_execution.handler(
+        s3_event(s3_record("Incoming/photo.jpg", etag="a" * 32)), lambda_context
+    )
+    later = s3_record("Incoming/photo.jpg", etag="b" * 32, event_time="2026-11-25T12:00:05.000Z")
+    second = start_execution.handler(s3_event(later), lambda_context)
+    assert first["started"][0]["executionArn"] != second["started"][0]["executionArn"]
+    assert item(stack["table"], "photo.jpg")["executionArn"] == second["started"][0]["executionArn"]

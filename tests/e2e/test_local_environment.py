@@ -1,0 +1,281 @@
+"""environments/local applied on the emulator, the whole pipeline run end to end, then destroyed.
+
+The tests run in file order: apply (fixture), uploads and their outcomes, a second plan that
+shows no changes, and a destroy that leaves nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import piexif
+import pytest
+from PIL import Image
+
+from tests.conftest import ROOT, LocalAws
+
+FIXTURES = ROOT / "tests" / "fixtures" / "images"
+TERMINAL = {"SUCCEEDED", "FAILED"}
+REQUIRED_OUTPUTS = {
+    "aws_endpoint_url",
+    "region",
+    "bucket_name",
+    "image_metadata_table_name",
+    "album_metadata_table_name",
+    "state_machine_arn",
+}
+
+
+def _terraform(tf_env: dict[str, str], workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["terraform", *args], cwd=workdir, env=tf_env, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed(local_aws: LocalAws, terraform_bin: str, tf_env, tmp_path_factory) -> dict[str, Any]:
+    """A copy of the repo's Terraform tree, packaged for the emulator and applied on it."""
+    repo = tmp_path_factory.mktemp("e2e") / "repo"
+    for part in ("modules", "environments/local"):
+        shutil.copytree(
+            ROOT / part, repo / part, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
+        )
+    shutil.copy(ROOT / "statemachine.json.tftpl", repo)
+    built = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "package.py"),
+            "--target",
+            "local",
+            "--out-dir",
+            str(repo / "build" / "lambda"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    workdir = repo / "environments" / "local"
+    tf_vars = ["-var", f"aws_endpoint_url={local_aws.endpoint_url}"]
+    for args in (("init", "-input=false"), ("apply", "-input=false", "-auto-approve", *tf_vars)):
+        done = _terraform(tf_env, workdir, *args)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    raw = json.loads(_terraform(tf_env, workdir, "output", "-json").stdout)
+    return {"outputs": {k: v["value"] for k, v in raw.items()}, "workdir": workdir, "vars": tf_vars}
+
+
+def _camera_photo(width: int, height: int, orientation: int, lat: float, lon: float) -> bytes:
+    """A JPEG with real noise, an orientation and GPS in the given hemisphere."""
+
+    def dms(value: float) -> tuple:
+        value = abs(value)
+        degrees, minutes = int(value), int(value * 60) % 60
+        seconds = round((value * 3600) % 60 * 100)
+        return ((degrees, 1), (minutes, 1), (seconds, 100))
+
+    exif = {
+        "0th": {
+            piexif.ImageIFD.Make: b"PipelineCam",
+            piexif.ImageIFD.Model: b"Model 7",
+            piexif.ImageIFD.Orientation: orientation,
+        },
+        "Exif": {piexif.ExifIFD.DateTimeOriginal: b"2024:05:17 08:30:00"},
+        "GPS": {
+            piexif.GPSIFD.GPSLatitudeRef: b"S" if lat < 0 else b"N",
+            piexif.GPSIFD.GPSLatitude: dms(lat),
+            piexif.GPSIFD.GPSLongitudeRef: b"W" if lon < 0 else b"E",
+            piexif.GPSIFD.GPSLongitude: dms(lon),
+        },
+    }
+    image = Image.effect_noise((width, height), 60).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, exif=piexif.dump(exif))
+    return out.getvalue()
+
+
+def _png_bytes(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(out, fmt)
+    return out.getvalue()
+
+
+def _upload_all(local_aws: LocalAws, bucket: str, files: dict[str, bytes]) -> None:
+    s3 = local_aws.client("s3")
+    for name, body in files.items():
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"Incoming/{name}",
+            Body=body,
+            Metadata={"userid": "tester", "albumid": "tester/e2e"},
+        )
+
+
+def _wait_terminal(
+    local_aws: LocalAws, table: str, image_ids: list[str], timeout_s: float = 300
+) -> dict[str, dict]:
+    dynamodb = local_aws.client("dynamodb")
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserialize = TypeDeserializer().deserialize
+    items: dict[str, dict] = {}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for image_id in image_ids:
+            raw = dynamodb.get_item(
+                TableName=table, Key={"imageID": {"S": image_id}}, ConsistentRead=True
+            ).get("Item")
+            if raw:
+                items[image_id] = {k: deserialize(v) for k, v in raw.items()}
+        if all(items.get(i, {}).get("processingStatus") in TERMINAL for i in image_ids):
+            return items
+        time.sleep(0.5)
+    pending = {i: items.get(i, {}).get("processingStatus") for i in image_ids}
+    pytest.fail(f"not terminal after {timeout_s}s: {pending}")
+
+
+@pytest.fixture(scope="module")
+def processed(local_aws: LocalAws, deployed) -> dict[str, dict]:
+    """Real photos and bad files uploaded together; every item once it is terminal."""
+    truncated = (FIXTURES / "r_sony.jpg").read_bytes()
+    files = {
+        "e2e/canon photo+1.jpg": (FIXTURES / "r_canon.jpg").read_bytes(),
+        "e2e/iphone ü.jpg": (FIXTURES / "has-lens-info.jpg").read_bytes(),
+        "e2e/3ds.mpo": (FIXTURES / "sugarshack.mpo").read_bytes(),
+        "e2e/transparent.png": (FIXTURES / "1_trns.png").read_bytes(),
+        "e2e/big-rotated.jpg": _camera_photo(1200, 800, 6, -33.8688, -151.2093),
+        "e2e/animated.jpg": _png_bytes("GIF"),
+        "e2e/notes.jpg": b"not a photo at all\n",
+        "e2e/truncated.jpg": truncated[: len(truncated) // 2],
+        "e2e/empty.png": b"",
+    }
+    outputs = deployed["outputs"]
+    _upload_all(local_aws, outputs["bucket_name"], files)
+    return _wait_terminal(local_aws, outputs["image_metadata_table_name"], list(files))
+
+
+def test_outputs_name_everything_a_user_needs(deployed):
+    assert set(deployed["outputs"]) >= REQUIRED_OUTPUTS
+    assert deployed["outputs"]["state_machine_arn"].startswith("arn:aws:states:us-east-1:")
+
+
+def test_real_photos_succeed_with_their_metadata(processed):
+    canon = processed["e2e/canon photo+1.jpg"]
+    assert canon["processingStatus"] == "SUCCEEDED"
+    assert (canon["imageFormat"], canon["exifMake"], canon["exifModel"]) == (
+        "JPEG",
+        "Canon",
+        "Canon PowerShot G1 X Mark II",
+    )
+    assert canon["dimensions"] == {"width": 80, "height": 80}
+    assert canon["userID"] == "tester" and canon["albumID"] == "tester/e2e"
+
+    iphone = processed["e2e/iphone ü.jpg"]
+    assert iphone["processingStatus"] == "SUCCEEDED"
+    assert iphone["exifMake"] == "Apple"
+    # Orientation 6: stored 205x102, displayed 102x205.
+    assert iphone["dimensions"] == {"width": 102, "height": 205}
+    assert float(iphone["geo"]["latitude"]) == pytest.approx(59.332547, abs=1e-4)
+    assert float(iphone["geo"]["longitude"]) == pytest.approx(18.064942, abs=1e-4)
+
+    assert processed["e2e/3ds.mpo"]["imageFormat"] == "JPEG"
+    png = processed["e2e/transparent.png"]
+    assert (png["processingStatus"], png["imageFormat"]) == ("SUCCEEDED", "PNG")
+    assert "geo" not in png and "exifMake" not in png
+
+    big = processed["e2e/big-rotated.jpg"]
+    assert big["dimensions"] == {"width": 800, "height": 1200}
+    assert float(big["geo"]["latitude"]) == pytest.approx(-33.8688, abs=1e-3)
+    assert float(big["geo"]["longitude"]) == pytest.approx(-151.2093, abs=1e-3)
+    assert big["creationTime"].startswith("2024-05-17T08:30:00")
+    assert big["fileSize"] > 100_000
+
+
+def test_labels_are_stored_as_tags_with_confidence(processed):
+    for name in ("e2e/canon photo+1.jpg", "e2e/big-rotated.jpg"):
+        tags = processed[name]["tags"]
+        assert tags, name
+        assert all(t["name"] and 60 <= float(t["confidence"]) <= 100 for t in tags)
+
+
+def test_thumbnails_exist_with_their_real_dimensions(local_aws, processed):
+    s3 = local_aws.client("s3")
+    expected = {
+        "e2e/big-rotated.jpg": ((167, 250), "image/jpeg"),
+        "e2e/canon photo+1.jpg": ((80, 80), "image/jpeg"),
+        "e2e/transparent.png": ((64, 64), "image/png"),
+    }
+    for name, (size, content_type) in expected.items():
+        thumb = processed[name]["thumbnail"]
+        assert thumb["s3Key"] == f"Thumbnails/{name}"
+        obj = s3.get_object(Bucket=thumb["s3Bucket"], Key=thumb["s3Key"])
+        assert obj["ContentType"] == content_type
+        image = Image.open(io.BytesIO(obj["Body"].read()))
+        assert image.size == size, name
+        assert not image.getexif(), f"{name}: the thumbnail kept EXIF"
+
+
+def test_unsupported_and_corrupt_files_end_failed_with_their_error(processed):
+    expected = {
+        "e2e/animated.jpg": "FileTypeNotSupported",
+        "e2e/notes.jpg": "ImageIdentifyError",
+        "e2e/truncated.jpg": "ImageDecodeError",
+        "e2e/empty.png": "ImageIdentifyError",
+    }
+    for name, error in expected.items():
+        item = processed[name]
+        assert (item["processingStatus"], item["error"]) == ("FAILED", error), name
+        assert item["cause"] and "Traceback" not in item["cause"]
+
+
+def test_uploading_the_same_object_twice_gives_one_item_and_one_execution(local_aws, deployed):
+    outputs = deployed["outputs"]
+    trigger = outputs["function_names"]["start_execution"]
+    body = (FIXTURES / "r_sony.jpg").read_bytes()
+    _upload_all(local_aws, outputs["bucket_name"], {"e2e/twice.jpg": body})
+    table = outputs["image_metadata_table_name"]
+    first = _wait_terminal(local_aws, table, ["e2e/twice.jpg"])["e2e/twice.jpg"]
+    handled = local_aws.function_log(trigger).count("END RequestId")
+    _upload_all(local_aws, outputs["bucket_name"], {"e2e/twice.jpg": body})
+    deadline = time.monotonic() + 60
+    while local_aws.function_log(trigger).count("END RequestId") == handled:
+        assert time.monotonic() < deadline, "the second upload never reached the trigger"
+        time.sleep(0.2)
+    second = _wait_terminal(local_aws, table, ["e2e/twice.jpg"])["e2e/twice.jpg"]
+    assert second["processingStatus"] == "SUCCEEDED"
+    assert second["executionArn"] == first["executionArn"]
+    sfn = local_aws.client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=outputs["state_machine_arn"])["executions"]
+    inputs = [
+        json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"])
+        for e in executions
+    ]
+    assert [i["s3Key"] for i in inputs].count("Incoming/e2e/twice.jpg") == 1
+    items = local_aws.client("dynamodb").scan(TableName=table)["Items"]
+    assert [i["imageID"]["S"] for i in items].count("e2e/twice.jpg") == 1
+
+
+def test_second_plan_shows_no_changes_then_destroy_leaves_nothing(local_aws, deployed, tf_env):
+    workdir, tf_vars = deployed["workdir"], deployed["vars"]
+    plan = _terraform(tf_env, workdir, "plan", "-input=false", "-detailed-exitcode", *tf_vars)
+    assert plan.returncode == 0, plan.stdout[-3000:] + plan.stderr
+    destroy = _terraform(tf_env, workdir, "destroy", "-input=false", "-auto-approve", *tf_vars)
+    assert destroy.returncode == 0, destroy.stdout[-3000:] + destroy.stderr
+    assert local_aws.client("s3").list_buckets()["Buckets"] == []
+    assert local_aws.client("dynamodb").list_tables()["TableNames"] == []
+    assert local_aws.client("lambda").list_functions()["Functions"] == []
+    assert local_aws.client("stepfunctions").list_state_machines()["stateMachines"] == []
+    assert local_aws.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert (
+        local_aws.client("cognito-identity").list_identity_pools(MaxResults=10)["IdentityPools"]
+        == []
+    )
+    roles = local_aws.client("iam").list_roles()["Roles"]
+    assert [r["RoleName"] for r in roles if r["RoleName"].startswith("image-pipeline-local")] == []
+    groups = local_aws.client("logs").describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups if "image-pipeline-local" in g["logGroupName"]] == []
