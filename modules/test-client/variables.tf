@@ -98,4 +98,9 @@ variable "endpoint" {
   description = "AWS endpoint URL the web app talks to (the local emulator); null against AWS."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.endpoint == null || can(regex("^https?://", coalesce(var.endpoint, "x")))
+    error_message = "endpoint must be null or an http(s) URL."
+  }
 }
