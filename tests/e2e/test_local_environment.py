@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import ROOT, LocalAws
+from tests.webapp.browser import run_e2e, start_webapp
 
 FIXTURES = ROOT / "tests" / "fixtures" / "images"
 TERMINAL = {"SUCCEEDED", "FAILED"}
@@ -258,6 +260,17 @@ def test_uploading_the_same_object_twice_gives_one_item_and_one_execution(local_
     assert [i["s3Key"] for i in inputs].count("Incoming/e2e/twice.jpg") == 1
     items = local_aws.client("dynamodb").scan(TableName=table)["Items"]
     assert [i["imageID"]["S"] for i in items].count("e2e/twice.jpg") == 1
+
+
+def test_web_app_shows_uploads_in_chromium(deployed, processed):
+    """Sign in, create an album, upload 3 photos and 1 unsupported file, see every card."""
+    artifacts = ROOT / "artifacts" / "webapp"
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        start_webapp(deployed["outputs"]["webapp_config"], Path(scratch)) as url,
+    ):
+        run_e2e(url, artifacts)
+    assert (artifacts / "gallery.png").is_file(), "no screenshot of the gallery was saved"
 
 
 def test_second_plan_shows_no_changes_then_destroy_leaves_nothing(local_aws, deployed, tf_env):

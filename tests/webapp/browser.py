@@ -1,15 +1,12 @@
-"""End-to-end: the web app in headless Chromium against a running local stack.
+"""The web app in headless Chromium against a stack: the pieces tests/e2e drives.
 
 Runs `webapp/e2e/gallery.e2e.mjs` (playwright-core + Debian's chromium): sign in, create an
 album, upload three real photos and one unsupported file at once, wait for every card to end
 (done / failed in plain words), check thumbnails, tags, dates, camera, GPS link, size and
 dimensions, reload and check again.
 
-It needs an applied stack, so it runs only when one is given:
-- `WEBAPP_E2E_URL=http://127.0.0.1:5173/` (an app already served, e.g. by `make webapp`), or
-- `WEBAPP_E2E=1` with `make up` done: the test reads `webapp_config` from environments/local
-  (or `WEBAPP_E2E_ENV_DIR`), serves the app itself on a free port and runs against it.
-`start_webapp()` is the piece a stack fixture can call with its own config.
+tests/e2e/test_local_environment.py runs it against environments/local applied on the
+emulator; `start_webapp()` serves the app with that stack's `webapp_config`.
 """
 
 from __future__ import annotations
@@ -83,23 +80,7 @@ def start_webapp(config: dict, workdir: Path) -> Iterator[str]:
         log.close()
 
 
-def _stack_config() -> dict:
-    env_dir = Path(os.environ.get("WEBAPP_E2E_ENV_DIR", ROOT / "environments" / "local"))
-    from tf_cli_config import terraform_env  # tools/, on the path through tests/conftest.py
-
-    out = subprocess.run(
-        ["terraform", f"-chdir={env_dir}", "output", "-json", "webapp_config"],
-        env=terraform_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        pytest.fail(f"no webapp_config output in {env_dir} (run `make up`): {out.stderr}")
-    return json.loads(out.stdout)
-
-
-def _run_e2e(url: str, artifacts: Path) -> None:
+def run_e2e(url: str, artifacts: Path) -> None:
     node = shutil.which("node")
     assert node, "node is not installed"
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
@@ -118,15 +99,3 @@ def _run_e2e(url: str, artifacts: Path) -> None:
     assert result.returncode == 0 and summary.get("failed") == 0, (
         f"web app e2e failed (artifacts in {artifacts}):\n{result.stdout}\n{result.stderr}"
     )
-
-
-@pytest.mark.emulator
-def test_gallery_end_to_end(tmp_path: Path) -> None:
-    url = os.environ.get("WEBAPP_E2E_URL")
-    if url:
-        _run_e2e(url, tmp_path / "artifacts")
-        return
-    if os.environ.get("WEBAPP_E2E") != "1":
-        pytest.skip("needs an applied stack: `make up`, then WEBAPP_E2E=1 (or WEBAPP_E2E_URL=...)")
-    with start_webapp(_stack_config(), tmp_path) as served:
-        _run_e2e(served, tmp_path / "artifacts")
