@@ -2,6 +2,23 @@ locals {
   state_machine_name      = "${var.name_prefix}-image-processing"
   state_machine_log_group = "/aws/vendedlogs/states/${local.state_machine_name}"
   state_machine_template  = coalesce(var.state_machine.definition_template, "${path.module}/../../statemachine.json.tftpl")
+  # Failures worth another try: Lambda's own, and AWS throttling or outages raised inside a
+  # function (the exception's class is the error name). Never the named image errors.
+  transient_errors = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+  ]
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {
@@ -28,6 +45,12 @@ resource "aws_sfn_state_machine" "this" {
     generate_thumbnail_arn = local.function_arns["generate_thumbnail"]
     store_metadata_arn     = local.function_arns["store_metadata"]
     record_failure_arn     = local.function_arns["record_failure"]
+    retry_transient_errors = jsonencode([{
+      ErrorEquals     = local.transient_errors
+      IntervalSeconds = 1
+      MaxAttempts     = 3
+      BackoffRate     = 2
+    }])
   })
 
   logging_configuration {

@@ -84,7 +84,8 @@ resource "aws_s3_bucket_cors_configuration" "this" {
   bucket = aws_s3_bucket.this[0].id
   cors_rule {
     allowed_headers = ["*"]
-    allowed_methods = ["PUT", "GET", "HEAD"]
+    # POST starts and completes multipart uploads (large photos from the browser).
+    allowed_methods = ["PUT", "POST", "GET", "HEAD"]
     allowed_origins = var.bucket.cors_allowed_origins
     expose_headers  = ["ETag"]
     max_age_seconds = 3000
