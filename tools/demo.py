@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-
 from tf_cli_config import terraform_env
 
 ROOT = Path(__file__).resolve().parents[1]
