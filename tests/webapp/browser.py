@@ -50,9 +50,16 @@ def _wait_http(url: str, timeout_s: float) -> None:
         time.sleep(0.3)
 
 
+def ensure_installed() -> None:
+    """The locked dependencies (npm ci), once per checkout."""
+    if not (WEBAPP / "node_modules").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=WEBAPP, check=True)
+
+
 @contextmanager
 def start_webapp(config: dict, workdir: Path) -> Iterator[str]:
     """Serves the app (vite dev) on a free port with `config` as its config.json; yields the URL."""
+    ensure_installed()
     config_file = workdir / "config.json"
     config_file.write_text(json.dumps(config))
     port = _free_port()
@@ -84,8 +91,7 @@ def run_e2e(url: str, artifacts: Path) -> None:
     node = shutil.which("node")
     assert node, "node is not installed"
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    if not (WEBAPP / "node_modules").is_dir():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=WEBAPP, check=True)
+    ensure_installed()
     result = subprocess.run(
         [node, "e2e/gallery.e2e.mjs"],
         cwd=WEBAPP,
