@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,19 @@ def test_start_refuses_a_port_in_use(tmp_path, local_aws):
     refused = local_aws_command(local_aws.port, tmp_path / "other", "start")
     assert refused.returncode == 1
     assert f"port {local_aws.port}" in refused.stderr
+
+
+def test_browser_preflight_for_lambda_invoke_is_allowed(local_aws):
+    request = urllib.request.Request(
+        f"{local_aws.endpoint_url}/2015-03-31/functions/any/invocations",
+        method="OPTIONS",
+        headers={
+            "Origin": "http://127.0.0.1:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+        assert answer.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:5173"
+        assert "authorization" in answer.headers["Access-Control-Allow-Headers"]

@@ -332,6 +332,33 @@ def s3_lambda_notifications_are_asynchronous() -> None:
     S3Response.bucket_response = after_request(S3Response.bucket_response)
 
 
+def lambda_cors_preflight(app: Any) -> Any:
+    """moto 5.2.5 answers a browser's preflight (OPTIONS) for Lambda Invoke with 403.
+
+    Lambda's endpoint accepts cross-origin calls from the browser SDK, as the web app's
+    describe_execution call needs. Wraps the WSGI app; S3 keeps its own per-bucket CORS rules.
+    """
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and path.startswith("/2015-03-31/functions/"):
+            headers = [
+                ("Access-Control-Allow-Origin", environ.get("HTTP_ORIGIN", "*")),
+                ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"),
+                (
+                    "Access-Control-Allow-Headers",
+                    environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "*"),
+                ),
+                ("Access-Control-Max-Age", "600"),
+                ("Content-Length", "0"),
+            ]
+            start_response("200 OK", headers)
+            return [b""]
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     s3_event_records()

@@ -20,10 +20,10 @@ def serve(port: int, state_dir: Path) -> None:
     from werkzeug.serving import make_server
 
     from .lambda_runtime import LambdaRuntime
-    from .patches import apply_all
+    from .patches import apply_all, lambda_cors_preflight
 
     apply_all(LambdaRuntime(state_dir, f"http://127.0.0.1:{port}"))
-    app = DomainDispatcherApplication(create_backend_app)
+    app = lambda_cors_preflight(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"local AWS listening on http://127.0.0.1:{port}", flush=True)
