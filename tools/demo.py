@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,10 @@ def print_table(rows: list[list[str]]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def contact_sheet(s3: Any, items: dict[str, dict], out: Path) -> None:
     cards = []
     for image_id, item in items.items():
@@ -106,7 +111,7 @@ def contact_sheet(s3: Any, items: dict[str, dict], out: Path) -> None:
         facts = {k: v for k, v in item.items() if k not in {"thumbnail", "executionArn", "s3key"}}
         cards.append(
             f"<figure>{img}<figcaption><b>{html.escape(image_id)}</b>"
-            f"<pre>{html.escape(json.dumps(facts, indent=1, default=str))}</pre>"
+            f"<pre>{html.escape(json.dumps(facts, indent=1, default=_number))}</pre>"
             "</figcaption></figure>"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
