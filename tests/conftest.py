@@ -30,19 +30,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def local_aws_command(port: int, state_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def local_aws_command(
+    port: int, state_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    command = ["-m", "local_aws", "--port", str(port), "--state-dir", str(state_dir), *args]
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "local_aws",
-            "--port",
-            str(port),
-            "--state-dir",
-            str(state_dir),
-            *args,
-        ],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "tools")},
+        [sys.executable, *command],
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT / "tools")},
         capture_output=True,
         text=True,
         timeout=120,

@@ -277,3 +277,34 @@ def test_browser_preflight_for_lambda_invoke_is_allowed(local_aws):
         assert answer.status == 200
         assert answer.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:5173"
         assert "authorization" in answer.headers["Access-Control-Allow-Headers"]
+
+
+def test_detect_labels_reads_the_object_and_honours_its_limits(local_aws):
+    s3, rekognition = local_aws.client("s3"), local_aws.client("rekognition")
+    s3.create_bucket(Bucket="labels-test")
+    s3.put_object(Bucket="labels-test", Key="photo.jpg", Body=b"jpeg bytes")
+    image = {"S3Object": {"Bucket": "labels-test", "Name": "photo.jpg"}}
+    labels = rekognition.detect_labels(Image=image, MaxLabels=10, MinConfidence=60)["Labels"]
+    assert labels and all(label["Confidence"] >= 60 for label in labels)
+    assert rekognition.detect_labels(Image=image, MinConfidence=99.99)["Labels"] == []
+    missing = {"S3Object": {"Bucket": "labels-test", "Name": "missing.jpg"}}
+    with pytest.raises(rekognition.exceptions.InvalidS3ObjectException):
+        rekognition.detect_labels(Image=missing)
+    s3.delete_object(Bucket="labels-test", Key="photo.jpg")
+    s3.delete_bucket(Bucket="labels-test")
+
+
+def test_a_local_labeller_plugs_into_detect_labels(tmp_path):
+    port, state = free_port(), tmp_path / "state"
+    labeller = HERE / "functions" / "labeller.py"
+    started = local_aws_command(
+        port, state, "start", env={"LOCAL_AWS_LABELLER": f"{labeller}:label"}
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        emulator = LocalAws(port, state)
+        rekognition = emulator.client("rekognition")
+        answer = rekognition.detect_labels(Image={"Bytes": b"12345"}, MaxLabels=5, MinConfidence=50)
+        assert [label["Name"] for label in answer["Labels"]] == ["Bytes", "Size 5"]
+    finally:
+        local_aws_command(port, state, "stop")

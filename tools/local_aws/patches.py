@@ -5,7 +5,10 @@ Each patch is one function, applied by ``apply_all``, small enough to go upstrea
 
 from __future__ import annotations
 
+import base64
+import importlib.util
 import json
+import os
 import re
 import sys
 import threading
@@ -359,12 +362,67 @@ def lambda_cors_preflight(app: Any) -> Any:
     return wrapped
 
 
+def rekognition_labels_from_the_image() -> None:
+    """moto 5.2.5 answers DetectLabels with one canned label and never looks at the image.
+
+    Here the image is read as Rekognition reads it (``S3Object`` from the emulator's S3, or
+    ``Bytes``; a missing object is ``InvalidS3ObjectException``), handed to a labeller, and
+    the answer honours ``MaxLabels`` and ``MinConfidence``. The labeller is moto's canned one
+    unless ``LOCAL_AWS_LABELLER=/path/to/file.py:function`` names another: the seam where a
+    real local model can plug in. It gets ``(image_bytes)`` and returns Rekognition labels.
+    """
+    from moto.core.exceptions import JsonRESTError
+    from moto.rekognition.responses import RekognitionResponse
+    from moto.s3.models import s3_backends
+
+    labeller = _load_labeller(os.environ.get("LOCAL_AWS_LABELLER", ""))
+
+    def detect_labels(self: RekognitionResponse) -> str:
+        image = self._get_param("Image") or {}
+        if "S3Object" in image:
+            ref = image["S3Object"]
+            s3 = s3_backends[self.current_account][_PARTITION]
+            key = s3.get_object(ref.get("Bucket", ""), ref.get("Name", ""), ref.get("Version"))
+            if key is None:
+                raise JsonRESTError(
+                    "InvalidS3ObjectException", "Unable to get object metadata from S3."
+                )
+            data = key.value
+        else:
+            data = base64.b64decode(image.get("Bytes", ""))
+        canned, properties, version = self.rekognition_backend.detect_labels()
+        labels = labeller(data) if labeller else canned
+        minimum = float(self._get_param("MinConfidence") or 55)
+        kept = [label for label in labels if label.get("Confidence", 0) >= minimum]
+        kept = kept[: int(self._get_param("MaxLabels") or 1000)]
+        answer = {"Labels": kept, "ImageProperties": properties, "LabelModelVersion": version}
+        return json.dumps(answer)
+
+    RekognitionResponse.detect_labels = detect_labels
+
+
+_PARTITION = "aws"
+
+
+def _load_labeller(spec: str) -> Any:
+    if not spec:
+        return None
+    path, _, name = spec.rpartition(":")
+    module_spec = importlib.util.spec_from_file_location("local_aws_labeller", path)
+    if not path or module_spec is None or module_spec.loader is None:
+        raise SystemExit(f"LOCAL_AWS_LABELLER must be /path/to/file.py:function, not {spec!r}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     s3_event_records()
     s3_lambda_notifications_are_asynchronous()
     s3_list_object_versions_url_encoding()
     iam_statements_apply_only_when_their_conditions_hold()
+    rekognition_labels_from_the_image()
     stepfunctions_definite_json_paths()
     execute_state_machines()
     stepfunctions_missing_actions()
