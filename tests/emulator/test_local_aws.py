@@ -81,6 +81,22 @@ def test_invoke_returns_the_handlers_result_with_its_environment(local_aws, stac
     assert 0 < payload["remaining_ms"] <= 5000
 
 
+def test_sandbox_stays_warm_until_the_function_changes(local_aws, stack):
+    name = stack["outputs"]["function_names"]["echo"]
+    _, first = _invoke(local_aws, name, {})
+    _, second = _invoke(local_aws, name, {})
+    assert second["invocations"] == first["invocations"] + 1  # same warm sandbox
+    lam = local_aws.client("lambda")
+    original = lam.get_function_configuration(FunctionName=name)["Environment"]
+    changed = {"Variables": {**original["Variables"], "GREETING": "changed"}}
+    lam.update_function_configuration(FunctionName=name, Environment=changed)
+    try:
+        _, fresh = _invoke(local_aws, name, {})
+        assert (fresh["invocations"], fresh["greeting"]) == (1, "changed")
+    finally:
+        lam.update_function_configuration(FunctionName=name, Environment=original)
+
+
 def test_function_sees_only_its_package_its_layers_and_boto3(local_aws, stack):
     name = stack["outputs"]["function_names"]["can_import"]
     modules = ["handlers", "layered_lib", "boto3", "moto", "PIL", "pytest", "tftest"]

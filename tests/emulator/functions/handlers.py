@@ -15,8 +15,14 @@ class RejectedInput(Exception):
     """A named error that the state machine catches."""
 
 
+INVOCATIONS = 0  # module state lives as long as the sandbox stays warm
+
+
 def echo(event, context):
+    global INVOCATIONS
+    INVOCATIONS += 1
     return {
+        "invocations": INVOCATIONS,
         "event": event,
         "greeting": os.environ.get("GREETING"),
         "function_name": context.function_name,
