@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sys
 import zipfile
 from pathlib import Path
@@ -96,25 +95,10 @@ def tf_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def aws_endpoint() -> str:
-    """A moto server answering the few reads a plan makes (GetCallerIdentity, HeadBucket)."""
-    from moto.server import ThreadedMotoServer
-    from moto.stepfunctions.responses import StepFunctionResponse
-
-    # The provider validates a known state machine definition at plan time; moto lacks the API.
-    # Answer OK here: the ASL itself is checked by test_modules_asl.py.
-    if not hasattr(StepFunctionResponse, "validate_state_machine_definition"):
-        StepFunctionResponse.validate_state_machine_definition = lambda self: json.dumps(
-            {"result": "OK", "diagnostics": []}
-        )
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+def aws_endpoint(local_aws) -> str:
+    """The session's local AWS answers the few reads a plan makes (GetCallerIdentity,
+    ValidateStateMachineDefinition), with the emulator's own patches."""
+    return local_aws.endpoint_url
 
 
 @pytest.fixture(scope="session")
