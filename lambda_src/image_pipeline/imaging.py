@@ -244,7 +244,7 @@ def _exif_facts(exif: Image.Exif | None) -> dict[str, Any]:
 
 
 def extract_metadata(source: ByteSource, max_pixels: int) -> dict[str, Any]:
-    """Raw metadata from the header: a 64 KiB prefix, the whole file only if the header needs it.
+    """Raw metadata from the header: a 64 KiB prefix, the rest only if the header needs it.
 
     Returns ``{format, width, height, fileSize, exifMake?, exifModel?, creationTime?, geo?,
     orientation?}``; width and height are as displayed (EXIF orientations 5-8 swap them).
@@ -254,7 +254,7 @@ def extract_metadata(source: ByteSource, max_pixels: int) -> dict[str, Any]:
     try:
         image = _open(prefix, max_pixels, complete)
     except _NeedMoreData:
-        image = _open(source.read_all(), max_pixels, complete=True)
+        image = _open(source.read_rest(prefix), max_pixels, complete=True)
     fmt = pipeline_format(image)
     facts = _exif_facts(read_exif(image))
     width, height = image.size

@@ -21,7 +21,9 @@ class ByteSource(Protocol):
         """The first ``length`` bytes (fewer if the object is shorter) and the total size."""
         ...
 
-    def read_all(self) -> bytes: ...
+    def read_rest(self, prefix: bytes) -> bytes:
+        """The whole content, given its first bytes: only what follows them is fetched."""
+        ...
 
 
 class FileSource:
@@ -39,11 +41,12 @@ class FileSource:
         self.bytes_fetched += len(data)
         return data, size
 
-    def read_all(self) -> bytes:
+    def read_rest(self, prefix: bytes) -> bytes:
         with open(self.name, "rb") as fh:
-            data = fh.read()
-        self.bytes_fetched += len(data)
-        return data
+            fh.seek(len(prefix))
+            rest = fh.read()
+        self.bytes_fetched += len(rest)
+        return prefix + rest
 
 
 class S3Source:
@@ -68,8 +71,10 @@ class S3Source:
         total = int(match.group(1)) if match else int(response.get("ContentLength", len(data)))
         return data, total
 
-    def read_all(self) -> bytes:
-        response = client("s3").get_object(Bucket=self.bucket, Key=self.key)
-        data = response["Body"].read()
-        self.bytes_fetched += len(data)
-        return data
+    def read_rest(self, prefix: bytes) -> bytes:
+        response = client("s3").get_object(
+            Bucket=self.bucket, Key=self.key, Range=f"bytes={len(prefix)}-"
+        )
+        rest = response["Body"].read()
+        self.bytes_fetched += len(rest)
+        return prefix + rest
