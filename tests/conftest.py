@@ -95,8 +95,11 @@ def terraform_bin() -> str:
 
 @pytest.fixture(scope="session")
 def tf_env() -> dict[str, str]:
-    """The environment terraform runs with: offline provider mirror where the machine has one."""
-    return terraform_env()
+    """The environment terraform runs with: offline provider mirror where the machine has one,
+    and the default workspace whatever the caller's shell selected."""
+    env = terraform_env()
+    env.pop("TF_WORKSPACE", None)
+    return env
 
 
 def copy_config(source: Path, destination: Path) -> Path:

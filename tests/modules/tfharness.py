@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 INVENTORIES = HERE / "inventories"
 sys.path.insert(0, str(ROOT / "tools"))
-from tf_cli_config import terraform_env  # noqa: E402
 
 MODULES = sorted(p.parent.name for p in (ROOT / "modules").glob("*/versions.tf"))
 ENVIRONMENTS = sorted(p.parent.name for p in (ROOT / "environments").glob("*/versions.tf"))
@@ -77,21 +76,6 @@ def write_dummy_packages(directory: Path) -> None:
     for name in names:
         with zipfile.ZipFile(directory / name, "w") as zf:
             zf.writestr(zipfile.ZipInfo("python/README", (1980, 1, 1, 0, 0, 0)), name)
-
-
-@pytest.fixture(scope="session")
-def terraform_bin() -> str:
-    found = shutil.which("terraform")
-    if not found:
-        pytest.fail("terraform is not installed: install the version in .terraform-version")
-    return found
-
-
-@pytest.fixture(scope="session")
-def tf_env() -> dict[str, str]:
-    env = terraform_env()
-    env.pop("TF_WORKSPACE", None)
-    return env
 
 
 @pytest.fixture(scope="session")
