@@ -10,35 +10,35 @@ output "region" {
 
 output "bucket_name" {
   description = "Name of the photo bucket; upload under Incoming/."
-  value       = module.storage.bucket_id
+  value       = module.image_pipeline.bucket_name
 }
 
 output "image_metadata_table_name" {
   description = "Name of the ImageMetadata table."
-  value       = module.storage.image_metadata_table_name
+  value       = module.image_pipeline.image_metadata_table.name
 }
 
 output "album_metadata_table_name" {
   description = "Name of the AlbumMetadata table."
-  value       = module.storage.album_metadata_table_name
+  value       = module.image_pipeline.album_metadata_table.name
 }
 
 output "state_machine_arn" {
   description = "ARN of the image processing state machine."
-  value       = module.pipeline.state_machine_arn
+  value       = module.image_pipeline.state_machine_arn
 }
 
 output "function_names" {
-  description = "Names of every function, keyed by step name (start_execution included)."
-  value       = merge(module.pipeline.function_names, { start_execution = module.trigger.function_name })
+  description = "Names of every function, keyed by function (start_execution included)."
+  value       = module.image_pipeline.function_names
 }
 
 output "dead_letter_queue_url" {
   description = "URL of the trigger's dead-letter queue."
-  value       = module.trigger.dead_letter_queue_url
+  value       = module.image_pipeline.dead_letter_queue_url
 }
 
 output "webapp_config" {
   description = "Runtime configuration of the test web app (webapp/public/config.json)."
-  value       = module.test_client.webapp_config
+  value       = module.image_pipeline.webapp_config
 }

@@ -32,7 +32,7 @@ variable "package_dir" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime the emulator runs: this host's Python (the emulator's child interpreter)."
+  description = "Lambda runtime the zips were built for: `tools/package.py --target local` builds for the host's Python (make up passes it)."
   type        = string
   default     = "python3.11"
   nullable    = false

@@ -44,3 +44,8 @@ resource "aws_kms_alias" "this" {
   name          = "alias/${var.name_prefix}"
   target_key_id = aws_kms_key.this.key_id
 }
+
+output "kms_key_arn" {
+  description = "ARN of the environment's customer managed KMS key."
+  value       = aws_kms_key.this.arn
+}

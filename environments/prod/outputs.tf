@@ -5,30 +5,30 @@ output "region" {
 
 output "bucket_name" {
   description = "Name of the photo bucket; upload under Incoming/."
-  value       = module.storage.bucket_id
+  value       = module.image_pipeline.bucket_name
 }
 
 output "image_metadata_table_name" {
   description = "Name of the ImageMetadata table."
-  value       = module.storage.image_metadata_table_name
+  value       = module.image_pipeline.image_metadata_table.name
 }
 
 output "album_metadata_table_name" {
   description = "Name of the AlbumMetadata table."
-  value       = module.storage.album_metadata_table_name
+  value       = module.image_pipeline.album_metadata_table.name
 }
 
 output "state_machine_arn" {
   description = "ARN of the image processing state machine."
-  value       = module.pipeline.state_machine_arn
+  value       = module.image_pipeline.state_machine_arn
 }
 
 output "dead_letter_queue_url" {
   description = "URL of the trigger's dead-letter queue."
-  value       = module.trigger.dead_letter_queue_url
+  value       = module.image_pipeline.dead_letter_queue_url
 }
 
-output "kms_key_arn" {
-  description = "ARN of the environment's customer managed KMS key."
-  value       = aws_kms_key.this.arn
+output "webapp_config" {
+  description = "Runtime configuration of the test web app (webapp/public/config.json), or null without it."
+  value       = module.image_pipeline.webapp_config
 }

@@ -79,11 +79,11 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn != null && length(local.function_statements[each.key]) > 0 && each.key != "describe_execution" ? [1] : []
+    for_each = var.encryption.kms_key_arn != null && length(local.function_statements[each.key]) > 0 && each.key != "describe_execution" ? [1] : []
     content {
       sid       = "DataKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
+      resources = [var.encryption.kms_key_arn]
     }
   }
 }

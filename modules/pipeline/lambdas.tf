@@ -1,11 +1,11 @@
 resource "aws_cloudwatch_log_group" "function" {
   #checkov:skip=CKV_AWS_338:Retention is a per-environment choice (logs.retention_in_days); prod sets a year or more.
-  #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; logs.kms_key_arn switches to a customer managed key.
+  #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; encryption.kms_key_arn switches to a customer managed key.
   for_each = local.function_names
 
   name              = "/aws/lambda/${each.value}"
   retention_in_days = var.logs.retention_in_days
-  kms_key_id        = var.logs.kms_key_arn
+  kms_key_id        = local.logs_kms_key_arn
   tags              = var.tags
 }
 

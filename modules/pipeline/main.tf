@@ -17,20 +17,21 @@ locals {
   functions_hash = coalesce(var.package.functions_hash, filebase64sha256(var.package.functions_zip))
   layer_hash     = coalesce(var.package.layer_hash, filebase64sha256(var.package.layer_zip))
 
+  # Every function that decodes an image honours the same pixel limit.
+  _decoding = { MAX_IMAGE_PIXELS = tostring(var.image_settings.max_image_pixels) }
+
   # Every function with its own environment; describe_execution serves the web app.
   functions = {
-    extract_metadata = {
-      MAX_IMAGE_PIXELS = tostring(var.image_settings.max_image_pixels)
-    }
+    extract_metadata   = local._decoding
     transform_metadata = {}
-    detect_labels = {
+    detect_labels = merge(local._decoding, {
       MAX_LABELS     = tostring(var.image_settings.max_labels)
       MIN_CONFIDENCE = tostring(var.image_settings.min_confidence)
-    }
-    generate_thumbnail = {
+    })
+    generate_thumbnail = merge(local._decoding, {
       THUMBNAIL_SIZE   = tostring(var.image_settings.thumbnail_size)
       THUMBNAIL_PREFIX = var.prefixes.thumbnails
-    }
+    })
     store_metadata = {
       IMAGE_METADATA_TABLE = var.image_metadata_table.name
     }
@@ -52,6 +53,8 @@ locals {
       timeout     = coalesce(try(var.functions.overrides[k].timeout, null), var.functions.timeout)
     }
   }
+
+  logs_kms_key_arn = var.encryption.logs ? var.encryption.kms_key_arn : null
 
   powertools_env = {
     POWERTOOLS_LOG_LEVEL      = var.functions.log_level

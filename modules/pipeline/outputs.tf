@@ -1,6 +1,7 @@
 output "state_machine_arn" {
-  description = "ARN of the image processing state machine."
-  value       = aws_sfn_state_machine.this.arn
+  description = "ARN of the image processing state machine (built from its name, so known at plan time)."
+  value       = local.state_machine_arn
+  depends_on  = [aws_sfn_state_machine.this]
 }
 
 output "state_machine_name" {

@@ -1,7 +1,6 @@
 locals {
   state_machine_name      = "${var.name_prefix}-image-processing"
   state_machine_log_group = "/aws/vendedlogs/states/${local.state_machine_name}"
-  state_machine_template  = coalesce(var.state_machine.definition_template, "${path.module}/../../statemachine.json.tftpl")
   # Failures worth another try: Lambda's own, and AWS throttling or outages raised inside a
   # function (the exception's class is the error name). Never the named image errors.
   transient_errors = [
@@ -23,11 +22,11 @@ locals {
 
 resource "aws_cloudwatch_log_group" "state_machine" {
   #checkov:skip=CKV_AWS_338:Retention is a per-environment choice (logs.retention_in_days); prod sets a year or more.
-  #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; logs.kms_key_arn switches to a customer managed key.
+  #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; encryption.kms_key_arn switches to a customer managed key.
   # Under /aws/vendedlogs/ so the CloudWatch Logs resource policy does not grow with every log group.
   name              = local.state_machine_log_group
   retention_in_days = var.logs.retention_in_days
-  kms_key_id        = var.logs.kms_key_arn
+  kms_key_id        = local.logs_kms_key_arn
   tags              = var.tags
 }
 
@@ -38,7 +37,7 @@ resource "aws_sfn_state_machine" "this" {
   type     = var.state_machine.type
   role_arn = aws_iam_role.state_machine.arn
 
-  definition = templatefile(local.state_machine_template, {
+  definition = templatefile(var.state_machine.definition_template, {
     extract_metadata_arn   = local.function_arns["extract_metadata"]
     transform_metadata_arn = local.function_arns["transform_metadata"]
     detect_labels_arn      = local.function_arns["detect_labels"]

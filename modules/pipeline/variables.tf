@@ -66,7 +66,7 @@ variable "bucket_name" {
 }
 
 variable "prefixes" {
-  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/`."
+  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/` and differ."
   type = object({
     incoming   = optional(string, "Incoming/")
     thumbnails = optional(string, "Thumbnails/")
@@ -81,10 +81,11 @@ variable "prefixes" {
 }
 
 variable "image_metadata_table" {
-  description = "The ImageMetadata table that store_metadata and record_failure update."
+  description = "The ImageMetadata table that store_metadata and record_failure update (the storage module's image_metadata_table output)."
   type = object({
-    name = string
-    arn  = string
+    name       = string
+    arn        = string
+    index_name = string
   })
   nullable = false
 
@@ -94,14 +95,18 @@ variable "image_metadata_table" {
   }
 }
 
-variable "kms_key_arn" {
-  description = "KMS key that encrypts the bucket and table, if any: the functions then get kms:Decrypt and kms:GenerateDataKey on it."
-  type        = string
-  default     = null
+variable "encryption" {
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the functions then get kms:Decrypt and kms:GenerateDataKey on it. With `logs` (default true) it also encrypts the log groups, so its key policy must allow CloudWatch Logs."
+  type = object({
+    kms_key_arn = optional(string)
+    logs        = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.kms_key_arn, "x")))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    condition     = var.encryption.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.encryption.kms_key_arn, "x")))
+    error_message = "encryption.kms_key_arn must be a KMS key ARN."
   }
 }
 
@@ -164,17 +169,16 @@ variable "image_settings" {
 }
 
 variable "tracing_enabled" {
-  description = "Turn on AWS X-Ray for the functions (Active tracing) and the state machine."
+  description = "Turn on AWS X-Ray (Active tracing) for everything this module runs."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "logs" {
-  description = "CloudWatch Logs settings of the function and state machine log groups."
+  description = "CloudWatch Logs settings of the log groups (encrypted with encryption.kms_key_arn when encryption.logs is true)."
   type = object({
     retention_in_days = optional(number, 30)
-    kms_key_arn       = optional(string)
   })
   default  = {}
   nullable = false
@@ -186,14 +190,13 @@ variable "logs" {
 }
 
 variable "state_machine" {
-  description = "State machine settings: `type` STANDARD or EXPRESS, the log level of its execution history, and the ASL template (defaults to statemachine.json.tftpl at the repository root)."
+  description = "State machine settings: the ASL template to render (`definition_template`, a path: the root module passes its statemachine.json.tftpl), `type` STANDARD or EXPRESS, and the log level of its execution history."
   type = object({
+    definition_template    = string
     type                   = optional(string, "STANDARD")
     log_level              = optional(string, "ALL")
     include_execution_data = optional(bool, true)
-    definition_template    = optional(string)
   })
-  default  = {}
   nullable = false
 
   validation {

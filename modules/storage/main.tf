@@ -1,22 +1,47 @@
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
 locals {
-  bucket_name = coalesce(var.bucket.name, "${var.name_prefix}-photos")
-  # Built from the name, as AWS does: the bucket policy is known at plan time.
+  # S3 names are global: the account and region keep the default from colliding with anyone's.
+  default_bucket_name = "${var.name_prefix}-photos-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}"
+  bucket_name         = coalesce(var.bucket.name, local.default_bucket_name)
+  # Names and ARNs built as AWS builds them: policies and every consumer's inputs are known at plan
+  # time, whether the bucket and tables are created here or brought.
   bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_name}"
-  bucket_kms = var.bucket.kms_key_arn != null
+  kms        = var.encryption.kms_key_arn != null
+  _table_arn = "arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:table"
+
+  # The one place the tables' names and index names are written; every module takes these objects.
+  image_metadata_table = {
+    name       = coalesce(var.tables.image_metadata_name, "${var.name_prefix}-ImageMetadata")
+    index_name = "albumID-uploadTime-index"
+  }
+  album_metadata_table = {
+    name       = coalesce(var.tables.album_metadata_name, "${var.name_prefix}-AlbumMetadata")
+    index_name = "userID-creationTime-index"
+  }
 }
 
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:Access logging needs a separate log bucket owned by the estate; left to the caller.
   #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice of the caller, not of this module.
   #checkov:skip=CKV2_AWS_62:Event notifications are configured by the trigger module (a bucket has one notification configuration).
-  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) is the default; bucket.kms_key_arn switches to aws:kms.
+  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) is the default; encryption.kms_key_arn switches to aws:kms.
   count = var.bucket.create ? 1 : 0
 
   bucket        = local.bucket_name
   force_destroy = var.bucket.force_destroy
   tags          = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.bucket_name) <= 63
+      error_message = "The default bucket name <name_prefix>-photos-<account>-<region> is longer than 63 characters: set bucket.name."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "this" {
@@ -53,10 +78,10 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   bucket = aws_s3_bucket.this[0].id
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm     = local.bucket_kms ? "aws:kms" : "AES256"
-      kms_master_key_id = var.bucket.kms_key_arn
+      sse_algorithm     = local.kms ? "aws:kms" : "AES256"
+      kms_master_key_id = var.encryption.kms_key_arn
     }
-    bucket_key_enabled = local.bucket_kms
+    bucket_key_enabled = local.kms
   }
 }
 
@@ -125,10 +150,10 @@ resource "aws_s3_bucket_policy" "this" {
 
 resource "aws_dynamodb_table" "image_metadata" {
   #checkov:skip=CKV_AWS_28:Point-in-time recovery is on by default (tables.point_in_time_recovery = true); checkov cannot resolve optional() object defaults.
-  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS owned key by default; tables.kms_key_arn switches to a customer managed key.
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS owned key by default; encryption.kms_key_arn switches to a customer managed key.
   count = var.tables.create ? 1 : 0
 
-  name                        = "${var.name_prefix}-ImageMetadata"
+  name                        = local.image_metadata_table.name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "imageID"
   deletion_protection_enabled = var.tables.deletion_protection
@@ -149,7 +174,7 @@ resource "aws_dynamodb_table" "image_metadata" {
   }
 
   global_secondary_index {
-    name            = "albumID-uploadTime-index"
+    name            = local.image_metadata_table.index_name
     hash_key        = "albumID"
     range_key       = "uploadTime"
     projection_type = "ALL"
@@ -160,8 +185,8 @@ resource "aws_dynamodb_table" "image_metadata" {
   }
 
   server_side_encryption {
-    enabled     = var.tables.kms_key_arn != null
-    kms_key_arn = var.tables.kms_key_arn
+    enabled     = local.kms
+    kms_key_arn = var.encryption.kms_key_arn
   }
 
   tags = var.tags
@@ -169,10 +194,10 @@ resource "aws_dynamodb_table" "image_metadata" {
 
 resource "aws_dynamodb_table" "album_metadata" {
   #checkov:skip=CKV_AWS_28:Point-in-time recovery is on by default (tables.point_in_time_recovery = true); checkov cannot resolve optional() object defaults.
-  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS owned key by default; tables.kms_key_arn switches to a customer managed key.
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS owned key by default; encryption.kms_key_arn switches to a customer managed key.
   count = var.tables.create ? 1 : 0
 
-  name                        = "${var.name_prefix}-AlbumMetadata"
+  name                        = local.album_metadata_table.name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "albumID"
   deletion_protection_enabled = var.tables.deletion_protection
@@ -193,7 +218,7 @@ resource "aws_dynamodb_table" "album_metadata" {
   }
 
   global_secondary_index {
-    name            = "userID-creationTime-index"
+    name            = local.album_metadata_table.index_name
     hash_key        = "userID"
     range_key       = "creationTime"
     projection_type = "ALL"
@@ -204,8 +229,8 @@ resource "aws_dynamodb_table" "album_metadata" {
   }
 
   server_side_encryption {
-    enabled     = var.tables.kms_key_arn != null
-    kms_key_arn = var.tables.kms_key_arn
+    enabled     = local.kms
+    kms_key_arn = var.encryption.kms_key_arn
   }
 
   tags = var.tags

@@ -1,6 +1,6 @@
-output "bucket_id" {
-  description = "Name of the photo bucket, or null when bucket.create is false."
-  value       = try(aws_s3_bucket.this[0].id, null)
+output "bucket_name" {
+  description = "Name of the photo bucket, created here or brought (bucket.create = false)."
+  value       = local.bucket_name
   # Callers chain on the bucket: make sure its policy and encryption are in place first.
   depends_on = [
     aws_s3_bucket_policy.this,
@@ -10,36 +10,27 @@ output "bucket_id" {
 }
 
 output "bucket_arn" {
-  description = "ARN of the photo bucket, or null when bucket.create is false."
-  value       = try(aws_s3_bucket.this[0].arn, null)
+  description = "ARN of the photo bucket, created here or brought."
+  value       = local.bucket_arn
+  depends_on  = [aws_s3_bucket.this]
 }
 
-output "image_metadata_table_name" {
-  description = "Name of the ImageMetadata table, or null when tables.create is false."
-  value       = try(aws_dynamodb_table.image_metadata[0].name, null)
+output "image_metadata_table" {
+  description = "The ImageMetadata table (key imageID, index on albumID and uploadTime), created here or brought: name, arn and index_name, as the other modules take it."
+  value = {
+    name       = local.image_metadata_table.name
+    arn        = "${local._table_arn}/${local.image_metadata_table.name}"
+    index_name = local.image_metadata_table.index_name
+  }
+  depends_on = [aws_dynamodb_table.image_metadata]
 }
 
-output "image_metadata_table_arn" {
-  description = "ARN of the ImageMetadata table, or null when tables.create is false."
-  value       = try(aws_dynamodb_table.image_metadata[0].arn, null)
-}
-
-output "image_metadata_index_name" {
-  description = "Name of the ImageMetadata GSI keyed on albumID and uploadTime."
-  value       = "albumID-uploadTime-index"
-}
-
-output "album_metadata_table_name" {
-  description = "Name of the AlbumMetadata table, or null when tables.create is false."
-  value       = try(aws_dynamodb_table.album_metadata[0].name, null)
-}
-
-output "album_metadata_table_arn" {
-  description = "ARN of the AlbumMetadata table, or null when tables.create is false."
-  value       = try(aws_dynamodb_table.album_metadata[0].arn, null)
-}
-
-output "album_metadata_index_name" {
-  description = "Name of the AlbumMetadata GSI keyed on userID and creationTime."
-  value       = "userID-creationTime-index"
+output "album_metadata_table" {
+  description = "The AlbumMetadata table (key albumID, index on userID and creationTime), created here or brought: name, arn and index_name, as the other modules take it."
+  value = {
+    name       = local.album_metadata_table.name
+    arn        = "${local._table_arn}/${local.album_metadata_table.name}"
+    index_name = local.album_metadata_table.index_name
+  }
+  depends_on = [aws_dynamodb_table.album_metadata]
 }

@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix for every name: the bucket `<name_prefix>-photos` (unless bucket.name is given) and the tables `<name_prefix>-ImageMetadata` and `<name_prefix>-AlbumMetadata`."
+  description = "Prefix for every name: the bucket `<name_prefix>-photos-<account>-<region>` (unless bucket.name is given) and the tables `<name_prefix>-ImageMetadata` and `<name_prefix>-AlbumMetadata`."
   type        = string
 
   validation {
@@ -16,12 +16,11 @@ variable "tags" {
 }
 
 variable "bucket" {
-  description = "The photo bucket. `create = false` skips it (use the estate's own bucket). `name` defaults to `<name_prefix>-photos`. `kms_key_arn` switches SSE from AES256 to aws:kms."
+  description = "The photo bucket. `create = false` brings the estate's own bucket, named by `name`. A created bucket's `name` defaults to `<name_prefix>-photos-<account id>-<region>`, which no other account can hold."
   type = object({
     create                             = optional(bool, true)
     name                               = optional(string)
     force_destroy                      = optional(bool, false)
-    kms_key_arn                        = optional(string)
     cors_allowed_origins               = optional(list(string), ["*"])
     noncurrent_version_expiration_days = optional(number, 30)
     abort_incomplete_upload_days       = optional(number, 7)
@@ -35,8 +34,8 @@ variable "bucket" {
   }
 
   validation {
-    condition     = var.bucket.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.bucket.kms_key_arn, "x")))
-    error_message = "bucket.kms_key_arn must be a KMS key ARN."
+    condition     = var.bucket.create || var.bucket.name != null
+    error_message = "bucket.name is required when bucket.create is false (the estate's bucket)."
   }
 
   validation {
@@ -51,18 +50,36 @@ variable "bucket" {
 }
 
 variable "tables" {
-  description = "The ImageMetadata and AlbumMetadata tables. `create = false` skips both (use the estate's own tables). `kms_key_arn` uses a customer managed key instead of the AWS owned one."
+  description = "The ImageMetadata and AlbumMetadata tables. `create = false` brings the estate's own tables (same keys and index names), named `<name_prefix>-ImageMetadata` and `<name_prefix>-AlbumMetadata` unless `image_metadata_name` and `album_metadata_name` say otherwise."
   type = object({
     create                 = optional(bool, true)
+    image_metadata_name    = optional(string)
+    album_metadata_name    = optional(string)
     point_in_time_recovery = optional(bool, true)
     deletion_protection    = optional(bool, false)
-    kms_key_arn            = optional(string)
   })
   default  = {}
   nullable = false
 
   validation {
-    condition     = var.tables.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.tables.kms_key_arn, "x")))
-    error_message = "tables.kms_key_arn must be a KMS key ARN."
+    condition = alltrue([
+      for n in compact([var.tables.image_metadata_name, var.tables.album_metadata_name]) : can(regex("^[A-Za-z0-9_.-]{3,255}$", n))
+    ])
+    error_message = "Table names must be 3-255 letters, digits, underscores, hyphens and dots."
+  }
+}
+
+variable "encryption" {
+  description = "Customer managed KMS key of the data: the bucket (SSE-KMS with a bucket key) and the tables. Null: AES256 and the AWS owned key. `logs` is read by the modules that own log groups."
+  type = object({
+    kms_key_arn = optional(string)
+    logs        = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.encryption.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.encryption.kms_key_arn, "x")))
+    error_message = "encryption.kms_key_arn must be a KMS key ARN."
   }
 }

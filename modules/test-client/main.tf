@@ -72,17 +72,17 @@ data "aws_iam_policy_document" "browser" {
     sid     = "ReadTables"
     actions = ["dynamodb:GetItem", "dynamodb:Query"]
     resources = [
-      var.tables.image_metadata.arn,
-      "${var.tables.image_metadata.arn}/index/${var.tables.image_metadata.index_name}",
-      var.tables.album_metadata.arn,
-      "${var.tables.album_metadata.arn}/index/${var.tables.album_metadata.index_name}",
+      var.image_metadata_table.arn,
+      "${var.image_metadata_table.arn}/index/${var.image_metadata_table.index_name}",
+      var.album_metadata_table.arn,
+      "${var.album_metadata_table.arn}/index/${var.album_metadata_table.index_name}",
     ]
   }
 
   statement {
     sid       = "CreateAlbums"
     actions   = ["dynamodb:PutItem"]
-    resources = [var.tables.album_metadata.arn]
+    resources = [var.album_metadata_table.arn]
   }
 
   statement {
@@ -92,7 +92,7 @@ data "aws_iam_policy_document" "browser" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = var.encryption.kms_key_arn == null ? [] : [var.encryption.kms_key_arn]
     content {
       sid       = "DataKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]

@@ -15,10 +15,10 @@ output "webapp_config" {
     region                    = data.aws_region.current.name
     identityPoolId            = aws_cognito_identity_pool.this.id
     bucket                    = var.bucket_name
-    imageMetadataTable        = var.tables.image_metadata.name
-    albumMetadataTable        = var.tables.album_metadata.name
-    albumIndex                = var.tables.image_metadata.index_name
-    userAlbumsIndex           = var.tables.album_metadata.index_name
+    imageMetadataTable        = var.image_metadata_table.name
+    albumMetadataTable        = var.album_metadata_table.name
+    albumIndex                = var.image_metadata_table.index_name
+    userAlbumsIndex           = var.album_metadata_table.index_name
     describeExecutionFunction = var.describe_execution_function.name
     incomingPrefix            = var.prefixes.incoming
     thumbnailPrefix           = var.prefixes.thumbnails

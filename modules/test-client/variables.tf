@@ -33,7 +33,7 @@ variable "bucket_name" {
 }
 
 variable "prefixes" {
-  description = "Key prefixes: the browser may put objects under `incoming` and get objects under `thumbnails`. Both end in `/`."
+  description = "Key prefixes in the bucket: the browser may put objects under `incoming` and get objects under `thumbnails`. Both end in `/` and differ."
   type = object({
     incoming   = optional(string, "Incoming/")
     thumbnails = optional(string, "Thumbnails/")
@@ -42,30 +42,38 @@ variable "prefixes" {
   nullable = false
 
   validation {
-    condition     = endswith(var.prefixes.incoming, "/") && endswith(var.prefixes.thumbnails, "/")
-    error_message = "prefixes.incoming and prefixes.thumbnails must end in /."
+    condition     = endswith(var.prefixes.incoming, "/") && endswith(var.prefixes.thumbnails, "/") && var.prefixes.incoming != var.prefixes.thumbnails
+    error_message = "prefixes.incoming and prefixes.thumbnails must end in / and differ (a function must never trigger itself)."
   }
 }
 
-variable "tables" {
-  description = "The ImageMetadata and AlbumMetadata tables with the names of their indexes; the browser reads both and creates albums."
+variable "image_metadata_table" {
+  description = "The ImageMetadata table the browser reads, with its album index (the storage module's image_metadata_table output)."
   type = object({
-    image_metadata = object({
-      name       = string
-      arn        = string
-      index_name = optional(string, "albumID-uploadTime-index")
-    })
-    album_metadata = object({
-      name       = string
-      arn        = string
-      index_name = optional(string, "userID-creationTime-index")
-    })
+    name       = string
+    arn        = string
+    index_name = string
   })
   nullable = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:", var.tables.image_metadata.arn)) && can(regex("^arn:aws[a-z-]*:dynamodb:", var.tables.album_metadata.arn))
-    error_message = "tables.*.arn must be DynamoDB table ARNs."
+    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:", var.image_metadata_table.arn))
+    error_message = "image_metadata_table.arn must be a DynamoDB table ARN."
+  }
+}
+
+variable "album_metadata_table" {
+  description = "The AlbumMetadata table the browser reads and creates albums in, with its user index (the storage module's album_metadata_table output)."
+  type = object({
+    name       = string
+    arn        = string
+    index_name = string
+  })
+  nullable = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:", var.album_metadata_table.arn))
+    error_message = "album_metadata_table.arn must be a DynamoDB table ARN."
   }
 }
 
@@ -83,14 +91,18 @@ variable "describe_execution_function" {
   }
 }
 
-variable "kms_key_arn" {
-  description = "KMS key that encrypts the bucket and tables, if any: the browser role then gets kms:Decrypt and kms:GenerateDataKey on it."
-  type        = string
-  default     = null
+variable "encryption" {
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the browser role then gets kms:Decrypt and kms:GenerateDataKey on it. `logs` is read by the modules that own log groups."
+  type = object({
+    kms_key_arn = optional(string)
+    logs        = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.kms_key_arn, "x")))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    condition     = var.encryption.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.encryption.kms_key_arn, "x")))
+    error_message = "encryption.kms_key_arn must be a KMS key ARN."
   }
 }
 

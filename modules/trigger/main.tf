@@ -21,18 +21,18 @@ locals {
 resource "aws_sqs_queue" "dlq" {
   name                              = local.queue_name
   message_retention_seconds         = var.dead_letter_queue.message_retention_seconds
-  sqs_managed_sse_enabled           = var.dead_letter_queue.kms_key_arn == null ? true : null
-  kms_master_key_id                 = var.dead_letter_queue.kms_key_arn
-  kms_data_key_reuse_period_seconds = var.dead_letter_queue.kms_key_arn == null ? null : 300
+  sqs_managed_sse_enabled           = var.encryption.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.encryption.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.encryption.kms_key_arn == null ? null : 300
   tags                              = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is a per-environment choice (logs.retention_in_days); prod sets a year or more.
-  #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; logs.kms_key_arn switches to a customer managed key.
+  #checkov:skip=CKV_AWS_158:Log groups are encrypted by CloudWatch Logs by default; encryption.kms_key_arn switches to a customer managed key.
   name              = local.log_group_name
   retention_in_days = var.logs.retention_in_days
-  kms_key_id        = var.logs.kms_key_arn
+  kms_key_id        = var.encryption.logs ? var.encryption.kms_key_arn : null
   tags              = var.tags
 }
 
@@ -65,7 +65,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "ReadIncoming"
     actions   = ["s3:GetObject"]
-    resources = ["${local.bucket_arn}/${var.incoming_prefix}*"]
+    resources = ["${local.bucket_arn}/${var.prefixes.incoming}*"]
   }
 
   # GetItem: a redelivered event finds the item already written and reads its status.
@@ -88,7 +88,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = var.function.tracing_enabled ? [1] : []
+    for_each = var.tracing_enabled ? [1] : []
     content {
       sid       = "XRay"
       actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
@@ -97,9 +97,9 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = compact([var.kms_key_arn, var.dead_letter_queue.kms_key_arn])
+    for_each = var.encryption.kms_key_arn == null ? [] : [var.encryption.kms_key_arn]
     content {
-      sid       = "DataKey${statement.key}"
+      sid       = "DataKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
     }
@@ -118,9 +118,9 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:Concurrency reservation is an account-level choice of the caller.
   #checkov:skip=CKV_AWS_173:The environment holds names and ARNs only, no secrets; the default AWS managed key encrypts it.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile owned by the estate; packages are built reproducibly by tools/package.py.
-  #checkov:skip=CKV_AWS_50:X-Ray is optional (function.tracing_enabled) and costs money; environments turn it on.
+  #checkov:skip=CKV_AWS_50:X-Ray is optional (tracing_enabled) and costs money; environments turn it on.
   function_name    = local.function_name
-  description      = "Starts one image pipeline execution per object created under ${var.incoming_prefix}."
+  description      = "Starts one image pipeline execution per object created under ${var.prefixes.incoming}."
   role             = aws_iam_role.this.arn
   handler          = "image_pipeline.handlers.start_execution.handler"
   runtime          = var.runtime
@@ -135,15 +135,15 @@ resource "aws_lambda_function" "this" {
     variables = {
       POWERTOOLS_SERVICE_NAME   = "start_execution"
       POWERTOOLS_LOG_LEVEL      = var.function.log_level
-      POWERTOOLS_TRACE_DISABLED = var.function.tracing_enabled ? "false" : "true"
+      POWERTOOLS_TRACE_DISABLED = var.tracing_enabled ? "false" : "true"
       IMAGE_METADATA_TABLE      = var.image_metadata_table.name
       STATE_MACHINE_ARN         = var.state_machine_arn
-      INCOMING_PREFIX           = var.incoming_prefix
+      INCOMING_PREFIX           = var.prefixes.incoming
     }
   }
 
   dynamic "tracing_config" {
-    for_each = var.function.tracing_enabled ? [1] : []
+    for_each = var.tracing_enabled ? [1] : []
     content {
       mode = "Active"
     }
@@ -185,7 +185,7 @@ resource "aws_s3_bucket_notification" "this" {
     id                  = "${var.name_prefix}-incoming"
     lambda_function_arn = aws_lambda_function.this.arn
     events              = ["s3:ObjectCreated:*"]
-    filter_prefix       = var.incoming_prefix
+    filter_prefix       = var.prefixes.incoming
   }
 
   depends_on = [aws_lambda_permission.s3]

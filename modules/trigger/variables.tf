@@ -75,23 +75,27 @@ variable "bucket_owner_account_id" {
   }
 }
 
-variable "incoming_prefix" {
-  description = "Key prefix whose created objects start an execution; ends in `/`."
-  type        = string
-  default     = "Incoming/"
-  nullable    = false
+variable "prefixes" {
+  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/` and differ."
+  type = object({
+    incoming   = optional(string, "Incoming/")
+    thumbnails = optional(string, "Thumbnails/")
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = endswith(var.incoming_prefix, "/")
-    error_message = "incoming_prefix must end in /."
+    condition     = endswith(var.prefixes.incoming, "/") && endswith(var.prefixes.thumbnails, "/") && var.prefixes.incoming != var.prefixes.thumbnails
+    error_message = "prefixes.incoming and prefixes.thumbnails must end in / and differ (a function must never trigger itself)."
   }
 }
 
 variable "image_metadata_table" {
-  description = "The ImageMetadata table in which the function writes each upload's item before starting its execution."
+  description = "The ImageMetadata table in which the function writes each upload's item before starting its execution (the storage module's image_metadata_table output)."
   type = object({
-    name = string
-    arn  = string
+    name       = string
+    arn        = string
+    index_name = string
   })
   nullable = false
 
@@ -111,14 +115,18 @@ variable "state_machine_arn" {
   }
 }
 
-variable "kms_key_arn" {
-  description = "KMS key that encrypts the bucket and table, if any: the function then gets kms:Decrypt and kms:GenerateDataKey on it."
-  type        = string
-  default     = null
+variable "encryption" {
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the function then gets kms:Decrypt and kms:GenerateDataKey on it. With `logs` (default true) it also encrypts the log group and the dead-letter queue, so its key policy must allow CloudWatch Logs."
+  type = object({
+    kms_key_arn = optional(string)
+    logs        = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.kms_key_arn, "x")))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    condition     = var.encryption.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", coalesce(var.encryption.kms_key_arn, "x")))
+    error_message = "encryption.kms_key_arn must be a KMS key ARN."
   }
 }
 
@@ -129,7 +137,6 @@ variable "function" {
     timeout                = optional(number, 30)
     log_level              = optional(string, "INFO")
     maximum_retry_attempts = optional(number, 2)
-    tracing_enabled        = optional(bool, false)
   })
   default  = {}
   nullable = false
@@ -151,10 +158,9 @@ variable "function" {
 }
 
 variable "logs" {
-  description = "CloudWatch Logs settings of the function's log group."
+  description = "CloudWatch Logs settings of the function's log group (encrypted with encryption.kms_key_arn when encryption.logs is true)."
   type = object({
     retention_in_days = optional(number, 30)
-    kms_key_arn       = optional(string)
   })
   default  = {}
   nullable = false
@@ -166,10 +172,9 @@ variable "logs" {
 }
 
 variable "dead_letter_queue" {
-  description = "The SQS queue that receives S3 events the function failed on after its retries. SSE uses SQS managed keys unless kms_key_arn is given."
+  description = "The SQS queue that receives S3 events the function failed on after its retries. SSE uses SQS managed keys unless encryption.kms_key_arn is given."
   type = object({
     message_retention_seconds = optional(number, 1209600)
-    kms_key_arn               = optional(string)
   })
   default  = {}
   nullable = false
@@ -178,4 +183,11 @@ variable "dead_letter_queue" {
     condition     = var.dead_letter_queue.message_retention_seconds >= 60 && var.dead_letter_queue.message_retention_seconds <= 1209600
     error_message = "dead_letter_queue.message_retention_seconds must be 60-1209600."
   }
+}
+
+variable "tracing_enabled" {
+  description = "Turn on AWS X-Ray (Active tracing) for everything this module runs."
+  type        = bool
+  default     = false
+  nullable    = false
 }

@@ -1,0 +1,59 @@
+output "bucket_name" {
+  description = "Name of the photo bucket: upload under prefixes.incoming."
+  value       = module.storage.bucket_name
+}
+
+output "bucket_arn" {
+  description = "ARN of the photo bucket."
+  value       = module.storage.bucket_arn
+}
+
+output "image_metadata_table" {
+  description = "The ImageMetadata table: name, arn and index_name (albumID, uploadTime)."
+  value       = module.storage.image_metadata_table
+}
+
+output "album_metadata_table" {
+  description = "The AlbumMetadata table: name, arn and index_name (userID, creationTime)."
+  value       = module.storage.album_metadata_table
+}
+
+output "state_machine_arn" {
+  description = "ARN of the image processing state machine."
+  value       = module.pipeline.state_machine_arn
+}
+
+output "state_machine_log_group_name" {
+  description = "Name of the state machine's log group."
+  value       = module.pipeline.state_machine_log_group_name
+}
+
+output "function_names" {
+  description = "Names of every function, keyed by function (start_execution included)."
+  value       = merge(module.pipeline.function_names, { start_execution = module.trigger.function_name })
+}
+
+output "function_role_arns" {
+  description = "ARNs of every function's execution role, keyed by function (start_execution included)."
+  value       = merge(module.pipeline.function_role_arns, { start_execution = module.trigger.role_arn })
+}
+
+output "layer_arn" {
+  description = "ARN (with version) of the dependency layer."
+  value       = module.pipeline.layer_arn
+}
+
+output "dead_letter_queue_url" {
+  description = "URL of the queue receiving the S3 events start_execution failed on."
+  value       = module.trigger.dead_letter_queue_url
+}
+
+output "identity_pool_id" {
+  description = "ID of the test web app's Cognito identity pool, or null when test_client.enabled is false."
+  value       = one(module.test_client[*].identity_pool_id)
+}
+
+output "webapp_config" {
+  description = "Runtime configuration of the test web app (webapp/public/config.json), or null when test_client.enabled is false."
+  value       = one(module.test_client[*].webapp_config)
+}

@@ -1,0 +1,158 @@
+variable "name_prefix" {
+  description = "Prefix of every name: functions, roles, log groups, the state machine, the tables and (unless bucket.name is given) the bucket `<name_prefix>-photos-<account id>-<region>`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-40 characters of lower-case letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "package" {
+  description = "Where tools/package.py wrote the zips (`directory`: functions.zip and layer-<runtime>-<architecture>.zip) and the Lambda runtime and architecture they were built for. `functions_hash` and `layer_hash` (base64 SHA-256) spare reading the zips at plan time."
+  type = object({
+    directory      = string
+    runtime        = optional(string, "python3.13")
+    architecture   = optional(string, "arm64")
+    functions_hash = optional(string)
+    layer_hash     = optional(string)
+  })
+  nullable = false
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+
+variable "prefixes" {
+  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/` and differ."
+  type = object({
+    incoming   = optional(string, "Incoming/")
+    thumbnails = optional(string, "Thumbnails/")
+  })
+  default  = {}
+  nullable = false
+}
+
+
+variable "encryption" {
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: every function, the dead-letter queue and the browser role use it. With `logs` (default true) it also encrypts the log groups, so its key policy must allow CloudWatch Logs."
+  type = object({
+    kms_key_arn = optional(string)
+    logs        = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
+}
+
+
+variable "bucket" {
+  description = "The photo bucket. `create = false` brings the estate's own bucket, named by `name`. A created bucket's `name` defaults to `<name_prefix>-photos-<account id>-<region>`, which no other account can hold."
+  type = object({
+    create                             = optional(bool, true)
+    name                               = optional(string)
+    force_destroy                      = optional(bool, false)
+    cors_allowed_origins               = optional(list(string), ["*"])
+    noncurrent_version_expiration_days = optional(number, 30)
+    abort_incomplete_upload_days       = optional(number, 7)
+  })
+  default  = {}
+  nullable = false
+}
+
+
+variable "tables" {
+  description = "The ImageMetadata and AlbumMetadata tables. `create = false` brings the estate's own tables (same keys and index names), named `<name_prefix>-ImageMetadata` and `<name_prefix>-AlbumMetadata` unless `image_metadata_name` and `album_metadata_name` say otherwise."
+  type = object({
+    create                 = optional(bool, true)
+    image_metadata_name    = optional(string)
+    album_metadata_name    = optional(string)
+    point_in_time_recovery = optional(bool, true)
+    deletion_protection    = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
+}
+
+
+variable "functions" {
+  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level) and per-function overrides of memory and timeout, keyed by function: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution and start_execution (the trigger's, 256 MB unless overridden)."
+  type = object({
+    memory_size = optional(number, 512)
+    timeout     = optional(number, 30)
+    log_level   = optional(string, "INFO")
+    overrides = optional(map(object({
+      memory_size = optional(number)
+      timeout     = optional(number)
+    })), {})
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "image_settings" {
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, and the decompression-bomb pixel limit."
+  type = object({
+    max_labels       = optional(number, 10)
+    min_confidence   = optional(number, 60)
+    thumbnail_size   = optional(number, 250)
+    max_image_pixels = optional(number, 89478485)
+  })
+  default  = {}
+  nullable = false
+}
+
+
+variable "state_machine" {
+  description = "State machine settings: `type` STANDARD or EXPRESS, the log level of its execution history and whether that history includes execution data (inputs and outputs: GPS and identities; turn it off in production)."
+  type = object({
+    type                   = optional(string, "STANDARD")
+    log_level              = optional(string, "ALL")
+    include_execution_data = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "dead_letter_queue" {
+  description = "The trigger's dead-letter queue: how long it keeps the S3 events start_execution failed on, and how many times Lambda retries such an event first (0-2)."
+  type = object({
+    message_retention_seconds = optional(number, 1209600)
+    maximum_retry_attempts    = optional(number, 2)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "tracing_enabled" {
+  description = "Turn on AWS X-Ray (Active tracing) for everything this module runs."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+
+variable "logs" {
+  description = "CloudWatch Logs settings of the log groups (encrypted with encryption.kms_key_arn when encryption.logs is true)."
+  type = object({
+    retention_in_days = optional(number, 30)
+  })
+  default  = {}
+  nullable = false
+}
+
+
+variable "test_client" {
+  description = "The test web app's Cognito identity pool and browser role: off unless `enabled`. `endpoint` is the AWS endpoint the web app talks to (the local emulator); null against AWS."
+  type = object({
+    enabled                          = optional(bool, false)
+    allow_unauthenticated_identities = optional(bool, true)
+    endpoint                         = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
