@@ -42,7 +42,7 @@ def _metadata(path: str) -> dict[str, Any]:
 
     _regular_file(path)
     raw = extract_metadata(FileSource(path), ImageLimits.from_env().max_image_pixels)
-    result = {key: raw[key] for key in ("format", "width", "height", "fileSize")}
+    result: dict[str, Any] = {key: raw[key] for key in ("format", "width", "height", "fileSize")}
     for key in CLI_KEYS:
         result[key] = raw.get(key)
     if "orientation" in raw:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-DEFAULT_MAX_IMAGE_PIXELS = 89_478_485  # Pillow's own decompression-bomb limit
+DEFAULT_MAX_IMAGE_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit
 DEFAULT_THUMBNAIL_SIZE = 250
 
 
@@ -60,6 +60,9 @@ class StartConfig:
 
 @dataclass(frozen=True)
 class ImageLimits:
+    """``MAX_IMAGE_PIXELS``: every function that decodes an image refuses more pixels than this
+    (ImageTooLarge), and Pillow's own bomb limit follows it (see ``imaging``)."""
+
     max_image_pixels: int
 
     @classmethod
@@ -71,12 +74,14 @@ class ImageLimits:
 class LabelConfig:
     max_labels: int
     min_confidence: float
+    max_image_pixels: int  # the rendition made for Rekognition decodes the image
 
     @classmethod
     def from_env(cls) -> LabelConfig:
         return cls(
             max_labels=_int("MAX_LABELS", 10),
             min_confidence=_float("MIN_CONFIDENCE", 60.0),
+            max_image_pixels=ImageLimits.from_env().max_image_pixels,
         )
 
 

@@ -24,11 +24,16 @@ class FileTypeNotSupported(PipelineError):
 
 
 class ImageTooLarge(PipelineError):
-    """More pixels than MAX_IMAGE_PIXELS, refused before any decoding."""
+    """More pixels than MAX_IMAGE_PIXELS, refused before any decoding (every function that
+    decodes an image: extract_metadata, generate_thumbnail, detect_labels' rendition)."""
 
 
 class ImageDecodeError(PipelineError):
     """Corrupt or truncated image data."""
+
+
+class InvalidInput(PipelineError):
+    """An event without the shape docs/contracts.md gives it (a mis-wired state machine)."""
 
 
 class ExecutionNotAllowed(PipelineError):

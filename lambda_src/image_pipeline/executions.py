@@ -10,6 +10,7 @@ from typing import Any
 
 from image_pipeline.clients import client, error_code
 from image_pipeline.errors import ExecutionNotAllowed
+from image_pipeline.models import ExecutionInput, ExecutionStatus
 
 MAX_NAME = 80
 _HASH_CHARS = 20
@@ -29,7 +30,7 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
     return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
 
 
-def start(state_machine_arn: str, name: str, payload: dict[str, Any]) -> bool:
+def start(state_machine_arn: str, name: str, payload: ExecutionInput) -> bool:
     """Start the execution; False when it already exists (a redelivered event)."""
     try:
         client("stepfunctions").start_execution(
@@ -48,23 +49,24 @@ def _iso(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def describe(state_machine_arn: str, arn: str) -> dict[str, Any]:
-    """Status of one execution of ``state_machine_arn`` (and of no other state machine)."""
+def describe(state_machine_arn: str, arn: str) -> ExecutionStatus:
+    """Status of one execution of ``state_machine_arn`` (and of no other state machine):
+    ExecutionNotAllowed for any other ARN, an empty one included."""
     prefix = execution_arn(state_machine_arn, "")
-    if not isinstance(arn, str) or not arn.startswith(prefix) or len(arn) == len(prefix):
-        raise ExecutionNotAllowed("Only executions of this pipeline's state machine")
-    if ":" in arn[len(prefix) :]:
+    name = arn[len(prefix) :] if arn.startswith(prefix) else ""
+    if not name or ":" in name:
         raise ExecutionNotAllowed("Only executions of this pipeline's state machine")
     response = client("stepfunctions").describe_execution(executionArn=arn)
-    result: dict[str, Any] = {
+    result: ExecutionStatus = {
         "executionArn": response["executionArn"],
         "status": response["status"],
         "startDate": _iso(response.get("startDate")),
     }
-    for key in ("stopDate",):
-        if response.get(key):
-            result[key] = _iso(response[key])
-    for key in ("error", "cause"):
-        if response.get(key):
-            result[key] = response[key]
+    stop = _iso(response.get("stopDate"))
+    if stop:
+        result["stopDate"] = stop
+    if response.get("error"):
+        result["error"] = str(response["error"])
+    if response.get("cause"):
+        result["cause"] = str(response["cause"])
     return result

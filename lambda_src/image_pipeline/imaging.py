@@ -1,16 +1,20 @@
 """Pillow-based identification, metadata extraction and thumbnails.
 
 Only this module imports Pillow, so handlers that do not need it stay cheap to import.
-Nothing here decodes pixels until the header has been checked against the pixel limit.
+Nothing here decodes pixels until the header has been checked against the pixel limit, and
+every image is opened with Pillow's own limit set from that same configured limit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import struct
+import threading
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +27,7 @@ from image_pipeline.errors import (
     ImageIdentifyError,
     ImageTooLarge,
 )
+from image_pipeline.models import Geo, RawMetadata
 from image_pipeline.sources import PREFIX_BYTES, ByteSource
 
 # Pillow format -> the pipeline's format. MPO (multi-picture JPEG from phones) is a JPEG.
@@ -57,6 +62,28 @@ class _NeedMoreData(Exception):
     """The header does not fit in the bytes read so far."""
 
 
+_PILLOW_LIMIT = threading.Lock()
+
+
+@contextlib.contextmanager
+def pillow_pixel_limit(max_pixels: int) -> Iterator[None]:
+    """Pillow's decompression-bomb limit set to ``max_pixels`` for the duration of the block.
+
+    Pillow warns above its module-global ``Image.MAX_IMAGE_PIXELS`` and raises
+    ``DecompressionBombError`` above twice that, before the pipeline sees the size: left at its
+    default, a configured limit above ~179 MP could never take effect. The previous value is
+    restored on the way out, so other users of Pillow in the process keep their own setting;
+    the lock keeps concurrent callers of this module from restoring each other's value.
+    """
+    with _PILLOW_LIMIT:
+        previous = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
+
+
 def sniff(head: bytes) -> str | None:
     """The container a file claims to be, from its magic bytes (before Pillow looks at it)."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -76,7 +103,7 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
     if claimed == "HEIF":
         raise FileTypeNotSupported("HEIF/AVIF images are not supported; use JPEG or PNG")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pillow_pixel_limit(max_pixels):
             warnings.simplefilter("ignore")  # bomb warnings, corrupt EXIF: handled below
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
@@ -96,7 +123,8 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
         raise ImageDecodeError(f"Invalid image dimensions {width}x{height}")
     if width * height > max_pixels:
         raise ImageTooLarge(
-            f"{width}x{height} = {width * height} pixels exceeds the limit of {max_pixels}"
+            f"The image exceeds the limit of {max_pixels} pixels: "
+            f"{width}x{height} = {width * height} pixels"
         )
     return image
 
@@ -203,7 +231,7 @@ def _degrees(value: Any) -> float | None:
     return degrees if math.isfinite(degrees) else None
 
 
-def _gps(gps_ifd: dict[int, Any]) -> dict[str, float] | None:
+def _gps(gps_ifd: dict[int, Any]) -> Geo | None:
     lat = _degrees(gps_ifd.get(2))
     lon = _degrees(gps_ifd.get(4))
     if lat is None or lon is None:
@@ -219,31 +247,26 @@ def _gps(gps_ifd: dict[int, Any]) -> dict[str, float] | None:
     return {"latitude": round(lat, 6), "longitude": round(lon, 6)}
 
 
-def _exif_facts(exif: Image.Exif | None) -> dict[str, Any]:
+def _add_exif_facts(metadata: RawMetadata, exif: Image.Exif | None) -> None:
     if exif is None:
-        return {}
-    facts: dict[str, Any] = {}
+        return
     make, model = _text(exif.get(_MAKE)), _text(exif.get(_MODEL))
     if make:
-        facts["exifMake"] = make
+        metadata["exifMake"] = make
     if model:
-        facts["exifModel"] = model
+        metadata["exifModel"] = model
     creation = _capture_time(_ifd(exif, _EXIF_IFD))
     if creation:
-        facts["creationTime"] = creation
+        metadata["creationTime"] = creation
     geo = _gps(_ifd(exif, _GPS_IFD))
     if geo:
-        facts["geo"] = geo
-    orientation = orientation_of(exif)
-    if orientation:
-        facts["orientation"] = orientation
-    return facts
+        metadata["geo"] = geo
 
 
 # ------------------------------------------------------------------------- metadata
 
 
-def extract_metadata(source: ByteSource, max_pixels: int) -> dict[str, Any]:
+def extract_metadata(source: ByteSource, max_pixels: int) -> RawMetadata:
     """Raw metadata from the header: a 64 KiB prefix, the rest only if the header needs it.
 
     Returns ``{format, width, height, fileSize, exifMake?, exifModel?, creationTime?, geo?,
@@ -256,11 +279,16 @@ def extract_metadata(source: ByteSource, max_pixels: int) -> dict[str, Any]:
     except _NeedMoreData:
         image = _open(source.read_rest(prefix), max_pixels, complete=True)
     fmt = pipeline_format(image)
-    facts = _exif_facts(read_exif(image))
+    exif = read_exif(image)
+    orientation = orientation_of(exif)
     width, height = image.size
-    if facts.get("orientation", 1) >= 5:
+    if orientation and orientation >= 5:
         width, height = height, width
-    return {"format": fmt, "width": width, "height": height, "fileSize": total, **facts}
+    metadata: RawMetadata = {"format": fmt, "width": width, "height": height, "fileSize": total}
+    _add_exif_facts(metadata, exif)
+    if orientation:
+        metadata["orientation"] = orientation
+    return metadata
 
 
 # ------------------------------------------------------------------------ thumbnail

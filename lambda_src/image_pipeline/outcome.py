@@ -3,64 +3,78 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from image_pipeline import records
+from image_pipeline.models import FailureResult, S3Location, StoredMetadata, StoreResult, Tag
 from image_pipeline.observability import logger
-from image_pipeline.transform import transform_metadata
+from image_pipeline.transform import check_stored
 
 MAX_CAUSE = 300
+UNKNOWN_ERROR = "UnknownError"
 
 
-def _tag(tag: dict[str, Any] | str) -> dict[str, Any]:
-    """``{name, confidence}``; a label without a numeric confidence is stored by name only."""
-    if isinstance(tag, str):
-        return {"name": tag}
-    result: dict[str, Any] = {"name": str(tag.get("name"))}
-    confidence = tag.get("confidence")
-    if isinstance(confidence, int | float) and not isinstance(confidence, bool):
-        result["confidence"] = confidence
-    return result
+def store_metadata(
+    table: str,
+    *,
+    image_id: str,
+    execution_arn: str,
+    metadata: StoredMetadata,
+    tags: Sequence[Tag],
+    thumbnail: S3Location | None,
+) -> StoreResult:
+    """One conditional write: the metadata as TransformMetadata produced it, the tags, the
+    thumbnail, SUCCEEDED. The metadata is stored as it is, never transformed again; it is
+    checked to be the stored form (InvalidInput otherwise), whoever the caller.
 
-
-def store_metadata(event: dict[str, Any], table: str) -> dict[str, Any]:
-    image_id, arn = event["imageID"], event["executionArn"]
-    metadata = transform_metadata(event.get("metadata"))  # idempotent on the stored form
-    tags = [_tag(tag) for tag in (event.get("tags") or []) if isinstance(tag, dict | str) and tag]
-    thumbnail = event.get("thumbnail") if isinstance(event.get("thumbnail"), dict) else None
-    if not records.store_success(table, image_id, arn, metadata, tags, thumbnail):
+    An execution that no longer owns the item (a newer upload) changes nothing.
+    """
+    stored = check_stored(metadata)
+    if not records.store_success(table, image_id, execution_arn, stored, tags, thumbnail):
         logger.info("A newer upload owns the item; result not stored", extra={"imageID": image_id})
     return {"imageID": image_id, "processingStatus": records.SUCCEEDED}
 
 
-def short_cause(cause: Any, limit: int = MAX_CAUSE) -> str:
+def short_cause(cause: str | Mapping[str, Any] | None, limit: int = MAX_CAUSE) -> str:
     """Human text: a Lambda error JSON string gives its errorMessage; at most ``limit`` chars."""
-    text = "" if cause is None else str(cause) if not isinstance(cause, dict) else ""
-    parsed: Any = cause if isinstance(cause, dict) else None
+    parsed: Any = cause if isinstance(cause, Mapping) else None
+    text = "" if cause is None or parsed is not None else str(cause)
     if parsed is None and text.lstrip().startswith("{"):
         try:
             parsed = json.loads(text)
         except ValueError:
             parsed = None
-    if isinstance(parsed, dict):
+    if isinstance(parsed, Mapping):
         message = parsed.get("errorMessage") or parsed.get("Cause") or parsed.get("message")
-        text = str(message) if message else json.dumps(parsed)[:limit]
+        text = str(message) if message else json.dumps(parsed, default=str)[:limit]
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text or "No cause given"
 
 
-def record_failure(event: dict[str, Any], table: str) -> dict[str, Any]:
-    image_id, arn = event["imageID"], event["executionArn"]
-    error = event.get("error")
-    cause = event.get("cause")
-    if isinstance(error, dict):  # the whole Catch result was passed
-        error, cause = error.get("Error"), error.get("Cause", cause)
-    error = str(error) if error else "UnknownError"
-    cause = short_cause(cause)
-    if not records.store_failure(table, image_id, arn, error, cause):
+def record_failure(
+    table: str,
+    *,
+    image_id: str,
+    execution_arn: str,
+    error: str | None,
+    cause: str | Mapping[str, Any] | None,
+) -> FailureResult:
+    """FAILED with the error name (``UnknownError`` when there is none) and a short cause.
+
+    An execution that no longer owns the item (a newer upload) changes nothing.
+    """
+    error = error or UNKNOWN_ERROR
+    text = short_cause(cause)
+    if not records.store_failure(table, image_id, execution_arn, error, text):
         logger.info("A newer upload owns the item; failure not stored", extra={"imageID": image_id})
     else:
         logger.info("Failure recorded", extra={"error": error})
-    return {"imageID": image_id, "processingStatus": records.FAILED, "error": error, "cause": cause}
+    return {
+        "imageID": image_id,
+        "processingStatus": records.FAILED,
+        "error": error,
+        "cause": text,
+    }

@@ -3,22 +3,45 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from image_pipeline.clients import client, error_code
+from image_pipeline.models import STORED_METADATA_KEYS, S3Location, StoredMetadata, Tag
 
-PENDING, RUNNING, SUCCEEDED, FAILED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED"
+PENDING: Final = "PENDING"
+RUNNING: Final = "RUNNING"
+SUCCEEDED: Final = "SUCCEEDED"
+FAILED: Final = "FAILED"
 # The stored metadata attributes store_metadata may set (never keys or ownership attributes).
-METADATA_KEYS = (
-    "imageFormat",
-    "dimensions",
-    "fileSize",
-    "exifMake",
-    "exifModel",
-    "creationTime",
-    "geo",
-)
+METADATA_KEYS = STORED_METADATA_KEYS
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """The item start_execution writes before it starts the execution."""
+
+    image_id: str
+    s3_key: str
+    upload_time: int  # epoch ms
+    execution_arn: str
+    user_id: str | None = None
+    album_id: str | None = None
+
+    def attributes(self) -> dict[str, Any]:
+        """The item's attributes; an unknown user or album is an absent attribute."""
+        item: dict[str, Any] = {
+            "imageID": self.image_id,
+            "s3key": self.s3_key,
+            "userID": self.user_id,
+            "albumID": self.album_id,
+            "uploadTime": self.upload_time,
+            "executionArn": self.execution_arn,
+            "processingStatus": PENDING,
+        }
+        return {key: value for key, value in item.items() if value is not None}
 
 
 def _serialize(value: Any) -> dict[str, Any]:
@@ -40,25 +63,23 @@ def _is_conditional_failure(exc: BaseException) -> bool:
     return error_code(exc) == "ConditionalCheckFailedException"
 
 
-def put_pending(table: str, item: dict[str, Any]) -> bool:
+def put_pending(table: str, pending: PendingItem) -> bool:
     """Write a fresh PENDING item unless this execution (or a newer upload) already owns it.
 
     Returns False when the condition failed (the caller finds out why with ``get``).
     """
-    item = {key: value for key, value in item.items() if value is not None}
-    item["processingStatus"] = PENDING
     try:
         client("dynamodb").put_item(
             TableName=table,
-            Item={key: _serialize(value) for key, value in item.items()},
+            Item={key: _serialize(value) for key, value in pending.attributes().items()},
             ConditionExpression=(
                 "attribute_not_exists(imageID) OR "
                 "(executionArn <> :executionArn AND "
                 "(attribute_not_exists(uploadTime) OR uploadTime <= :uploadTime))"
             ),
             ExpressionAttributeValues={
-                ":executionArn": _serialize(item["executionArn"]),
-                ":uploadTime": _serialize(item["uploadTime"]),
+                ":executionArn": _serialize(pending.execution_arn),
+                ":uploadTime": _serialize(pending.upload_time),
             },
         )
     except Exception as exc:
@@ -127,20 +148,24 @@ def store_success(
     table: str,
     image_id: str,
     execution_arn: str,
-    metadata: dict[str, Any],
-    tags: list[dict[str, Any]],
-    thumbnail: dict[str, Any] | None,
+    metadata: StoredMetadata,
+    tags: Sequence[Tag],
+    thumbnail: S3Location | None,
 ) -> bool:
+    """Metadata, tags, thumbnail and SUCCEEDED, if ``execution_arn`` still owns the item."""
     values: dict[str, Any] = {
-        key: metadata[key] for key in METADATA_KEYS if metadata.get(key) not in (None, "")
+        key: value
+        for key, value in metadata.items()
+        if key in METADATA_KEYS and value not in (None, "")
     }
-    values["tags"] = tags
+    values["tags"] = [dict(tag) for tag in tags]
     if thumbnail:
-        values["thumbnail"] = {"s3Bucket": thumbnail["s3Bucket"], "s3Key": thumbnail["s3Key"]}
+        values["thumbnail"] = {"s3Bucket": thumbnail.bucket, "s3Key": thumbnail.key}
     values["processingStatus"] = SUCCEEDED
     return _update(table, image_id, execution_arn, values, remove=("error", "cause"))
 
 
 def store_failure(table: str, image_id: str, execution_arn: str, error: str, cause: str) -> bool:
+    """FAILED with the error name and cause, if ``execution_arn`` still owns the item."""
     values = {"processingStatus": FAILED, "error": error, "cause": cause}
     return _update(table, image_id, execution_arn, values)

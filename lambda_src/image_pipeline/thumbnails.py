@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from image_pipeline.clients import client
 from image_pipeline.config import ThumbnailConfig
+from image_pipeline.models import ThumbnailResult
 from image_pipeline.observability import logger
 
 
 def thumbnail_object(
     bucket: str, key: str, image_id: str, config: ThumbnailConfig
-) -> dict[str, Any]:
+) -> ThumbnailResult:
+    """Write ``<config.prefix><image_id>``; ImageTooLarge above ``config.max_image_pixels``."""
     from image_pipeline.imaging import make_thumbnail  # Pillow only where it is needed
 
     data = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -1,54 +1,146 @@
-"""Raw metadata -> the stored form. Never breaks on missing or null facts."""
+"""Raw metadata -> the stored form, once; and the check store_metadata makes of that form.
+
+``transform_metadata`` reads only the raw shape extract_metadata produces and never breaks on
+missing or null facts. ``check_stored`` accepts only the stored shape, so the state machine's
+TransformMetadata step is the one place metadata is transformed.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
-_OPTIONAL = ("exifMake", "exifModel", "creationTime")
+from image_pipeline.errors import InvalidInput
+from image_pipeline.models import STORED_METADATA_KEYS, Dimensions, Geo, StoredMetadata
+
+_TEXT_FACTS = ("exifMake", "exifModel", "creationTime")
 
 
 def _number(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None
 
 
-def _geo(value: Any) -> dict[str, float] | None:
-    if not isinstance(value, dict):
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _geo(value: Any) -> Geo | None:
+    if not isinstance(value, Mapping):
         return None
     try:
         lat, lon = float(value["latitude"]), float(value["longitude"])
     except (KeyError, TypeError, ValueError):
         return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
         return None
     return {"latitude": lat, "longitude": lon}
 
 
-def transform_metadata(raw: dict[str, Any] | None) -> dict[str, Any]:
-    """``{imageFormat, dimensions: {width, height}, fileSize, exifMake?, exifModel?,
-    creationTime?, geo?}``; unknown facts are absent keys, never nulls or empty strings."""
-    raw = raw or {}
-    stored: dict[str, Any] = {}
-    fmt = raw.get("format") or raw.get("imageFormat")
-    if isinstance(fmt, str) and fmt:
-        stored["imageFormat"] = "JPEG" if fmt.upper() == "MPO" else fmt.upper()
-    dims = raw.get("dimensions") if isinstance(raw.get("dimensions"), dict) else raw
-    width, height = _number(dims.get("width")), _number(dims.get("height"))
-    if width and height:
+def transform_metadata(raw: Mapping[str, Any]) -> StoredMetadata:
+    """Raw ``{format, width, height, fileSize, exifMake?, exifModel?, creationTime?, geo?,
+    orientation?}`` -> ``{imageFormat, dimensions: {width, height}, fileSize, exifMake?,
+    exifModel?, creationTime?, geo?}``; unknown facts are absent keys, never nulls or empty
+    strings. Keys of any other shape (the stored one included) are not read."""
+    stored: StoredMetadata = {}
+    fmt = raw.get("format")
+    if isinstance(fmt, str) and fmt.strip():
+        fmt = fmt.strip().upper()
+        stored["imageFormat"] = "JPEG" if fmt == "MPO" else fmt
+    width, height = _number(raw.get("width")), _number(raw.get("height"))
+    if width and height and width > 0 and height > 0:
         stored["dimensions"] = {"width": width, "height": height}
     size = _number(raw.get("fileSize"))
-    if size is not None:
+    if size is not None and size >= 0:
         stored["fileSize"] = size
-    for key in _OPTIONAL:
-        value = raw.get(key)
-        if isinstance(value, str) and value.strip():
-            stored[key] = value.strip()
+    make, model, taken = (_text(raw.get(key)) for key in _TEXT_FACTS)
+    if make:
+        stored["exifMake"] = make
+    if model:
+        stored["exifModel"] = model
+    if taken:
+        stored["creationTime"] = taken
     geo = _geo(raw.get("geo"))
     if geo:
         stored["geo"] = geo
+    return stored
+
+
+# ------------------------------------------------------------------ the stored form
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _invalid(key: str, value: Any, expected: str) -> InvalidInput:
+    return InvalidInput(f"metadata.{key} must be {expected}, not {value!r}"[:300])
+
+
+def _stored_text(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _invalid(key, value, "a string")
+    return value
+
+
+def _dimensions(value: Any) -> Dimensions:
+    if not (isinstance(value, Mapping) and set(value) == {"width", "height"}):
+        raise _invalid("dimensions", value, "{width, height}")
+    width, height = value["width"], value["height"]
+    if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):
+        raise _invalid("dimensions", value, "positive integers {width, height}")
+    return {"width": width, "height": height}
+
+
+def _stored_geo(value: Any) -> Geo:
+    if not (isinstance(value, Mapping) and set(value) == {"latitude", "longitude"}):
+        raise _invalid("geo", value, "{latitude, longitude}")
+    lat, lon = value["latitude"], value["longitude"]
+    if not (_is_number(lat) and _is_number(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _invalid("geo", value, "degrees {latitude: -90..90, longitude: -180..180}")
+    return {"latitude": lat, "longitude": lon}
+
+
+def check_stored(metadata: Mapping[str, Any]) -> StoredMetadata:
+    """``metadata`` as it is, once checked to be the stored form (transform_metadata's output).
+
+    Raw metadata (``format``, ``width``...), unknown keys and facts of the wrong type raise
+    InvalidInput; a null or empty fact is an absent one. Nothing is converted or renamed.
+    """
+    unknown = sorted(str(key) for key in metadata if key not in STORED_METADATA_KEYS)
+    if unknown:
+        raise InvalidInput(
+            "metadata is not in the stored form (TransformMetadata's output): unexpected "
+            + ", ".join(unknown)
+        )
+    present = {k: v for k, v in metadata.items() if v is not None and v != ""}
+    stored: StoredMetadata = {}
+    if "imageFormat" in present:
+        stored["imageFormat"] = _stored_text("imageFormat", present["imageFormat"])
+    if "dimensions" in present:
+        stored["dimensions"] = _dimensions(present["dimensions"])
+    if "fileSize" in present:
+        if not (_is_int(present["fileSize"]) and present["fileSize"] >= 0):
+            raise _invalid("fileSize", present["fileSize"], "a number of bytes")
+        stored["fileSize"] = present["fileSize"]
+    if "exifMake" in present:
+        stored["exifMake"] = _stored_text("exifMake", present["exifMake"])
+    if "exifModel" in present:
+        stored["exifModel"] = _stored_text("exifModel", present["exifModel"])
+    if "creationTime" in present:
+        stored["creationTime"] = _stored_text("creationTime", present["creationTime"])
+    if "geo" in present:
+        stored["geo"] = _stored_geo(present["geo"])
     return stored

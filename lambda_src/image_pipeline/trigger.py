@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from urllib.parse import unquote_plus
 
 from image_pipeline import executions, records
 from image_pipeline.clients import client, error_code
 from image_pipeline.config import StartConfig
+from image_pipeline.models import (
+    ExecutionInput,
+    FailedRecord,
+    S3Notification,
+    SkippedRecord,
+    StartedRecord,
+    StartOutput,
+)
 from image_pipeline.observability import logger
 
 
 @dataclass
 class StartResult:
-    started: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
+    started: list[StartedRecord] = field(default_factory=list)
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    failed: list[FailedRecord] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> StartOutput:
         return {"started": self.started, "skipped": self.skipped}
 
 
@@ -48,15 +55,6 @@ def _user_metadata(bucket: str, key: str) -> dict[str, str] | None:
     return {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
 
 
-def object_key(record: Any) -> str:
-    """The key, URL-decoded exactly once (S3 sends it form-encoded: space as ``+``).
-
-    Powertools decodes only ``S3Event.object_key`` (the first record); a record's
-    ``s3.get_object.key`` is the raw, encoded key.
-    """
-    return unquote_plus(record.s3.get_object.key)
-
-
 def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
     if not event_name.startswith("ObjectCreated:"):
         return f"not an ObjectCreated event ({event_name or 'none'})"
@@ -67,18 +65,17 @@ def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
     return None
 
 
-def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
-    """One S3 record (a Powertools ``S3EventRecord``)."""
-    s3 = record.s3
-    bucket, key = s3.bucket.name, object_key(record)
-    reason = skip_reason(record.event_name or "", key, config.incoming_prefix)
+def start_one(config: StartConfig, record: S3Notification, result: StartResult) -> None:
+    """One S3 record: skipped, started, or (an exception) failed."""
+    bucket, key = record.bucket, record.key
+    reason = skip_reason(record.event_name, key, config.incoming_prefix)
     if reason:
         result.skipped.append({"s3Key": key, "reason": reason})
         return
     image_id = key[len(config.incoming_prefix) :]
     # The content (ETag) names the execution, not the version id: uploading the same bytes
     # again, or a redelivered event, starts nothing new on a versioned bucket too.
-    version = s3.get_object.etag or s3.get_object.version_id
+    version = record.etag or record.version_id
     name = executions.execution_name(bucket, key, version)
     arn = executions.execution_arn(config.state_machine_arn, name)
     logger.append_keys(imageID=image_id, executionArn=arn)
@@ -87,15 +84,14 @@ def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
     if user_meta is None:
         result.skipped.append({"s3Key": key, "reason": "object no longer exists"})
         return
-    upload_time = _epoch_ms(record.event_time)
-    item = {
-        "imageID": image_id,
-        "s3key": key,
-        "userID": user_meta.get("userid") or None,
-        "albumID": user_meta.get("albumid") or None,
-        "uploadTime": upload_time,
-        "executionArn": arn,
-    }
+    item = records.PendingItem(
+        image_id=image_id,
+        s3_key=key,
+        upload_time=_epoch_ms(record.event_time),
+        execution_arn=arn,
+        user_id=user_meta.get("userid") or None,
+        album_id=user_meta.get("albumid") or None,
+    )
     if not records.put_pending(config.table_name, item):
         current = records.get(config.table_name, image_id) or {}
         if current.get("executionArn") != arn:
@@ -107,13 +103,13 @@ def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
             logger.info("Execution already started (redelivered event)", extra={"s3Key": key})
             result.skipped.append({"s3Key": key, "reason": "already started", "executionArn": arn})
             return
-    payload = {
+    payload: ExecutionInput = {
         "s3Bucket": bucket,
         "s3Key": key,
         "imageID": image_id,
-        "userID": item["userID"],
-        "albumID": item["albumID"],
-        "uploadTime": upload_time,
+        "userID": item.user_id,
+        "albumID": item.album_id,
+        "uploadTime": item.upload_time,
     }
     if not executions.start(config.state_machine_arn, name, payload):
         # Started by an earlier delivery that stopped before marking RUNNING: finish its job.
@@ -126,18 +122,16 @@ def start_one(config: StartConfig, record: Any, result: StartResult) -> None:
     result.started.append({"s3Key": key, "imageID": image_id, "executionArn": arn})
 
 
-def start_executions(event: dict[str, Any], config: StartConfig | None = None) -> StartResult:
-    """Every record of the event; a failing record does not stop the others."""
-    from aws_lambda_powertools.utilities.data_classes import S3Event
-
-    config = config or StartConfig.from_env()
+def start_executions(config: StartConfig, notifications: Iterable[S3Notification]) -> StartResult:
+    """Every record; a failing record does not stop the others, but fails the event (StartFailed)
+    once all were tried, so S3 delivers it again (every step is idempotent)."""
     result = StartResult()
-    for record in S3Event(event).records:
+    for record in notifications:
         try:
             start_one(config, record, result)
         except Exception as exc:
             logger.exception("Could not start the pipeline for a record")
-            result.failed.append({"s3Key": object_key(record), "error": type(exc).__name__})
+            result.failed.append({"s3Key": record.key, "error": type(exc).__name__})
     if result.failed:
         raise StartFailed(f"{len(result.failed)} record(s) failed: {result.failed}")
     return result

@@ -127,6 +127,26 @@ def png_bomb(width=100_000, height=100_000) -> bytes:
     )
 
 
+# Pillow raises DecompressionBombError above twice its default limit (89,478,485 pixels):
+# 15,000 x 12,000 = 180 MP is above that, so only a configured limit can admit it.
+HUGE = (15_000, 12_000)
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A small baseline JPEG whose frame header (SOF0) claims ``width`` x ``height``.
+
+    Nothing that size is ever allocated: the header alone is read to check the limit, and a
+    thumbnail decodes it with DCT scaling (1/8), the missing scan data as grey.
+    """
+    data = bytearray(jpeg((16, 16)))
+    pos = 2  # after SOI: walk the marker segments (FF xx, length) to SOF0
+    while data[pos + 1] != 0xC0:
+        pos += 2 + struct.unpack_from(">H", data, pos + 2)[0]
+    # SOF0: marker (2), length (2), precision (1), height (2), width (2)
+    struct.pack_into(">HH", data, pos + 5, height, width)
+    return bytes(data)
+
+
 def corrupt_exif_jpeg() -> bytes:
     """A decodable JPEG whose APP1 Exif segment is garbage."""
     body = jpeg((32, 24))

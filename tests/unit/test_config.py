@@ -20,7 +20,14 @@ def test_defaults(monkeypatch):
     monkeypatch.delenv("MIN_CONFIDENCE", raising=False)
     assert ImageLimits.from_env().max_image_pixels == 89_478_485
     assert ThumbnailConfig.from_env() == ThumbnailConfig(250, "Thumbnails/", 89_478_485)
-    assert LabelConfig.from_env() == LabelConfig(10, 60.0)
+    assert LabelConfig.from_env() == LabelConfig(10, 60.0, 89_478_485)
+
+
+def test_every_decoding_function_reads_the_same_pixel_limit(monkeypatch):
+    monkeypatch.setenv("MAX_IMAGE_PIXELS", "200000000")
+    assert ImageLimits.from_env().max_image_pixels == 200_000_000
+    assert ThumbnailConfig.from_env().max_image_pixels == 200_000_000
+    assert LabelConfig.from_env().max_image_pixels == 200_000_000
 
 
 def test_values_are_read_at_call_time(monkeypatch):

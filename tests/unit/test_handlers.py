@@ -13,6 +13,7 @@ from image_pipeline.errors import (
     ImageDecodeError,
     ImageIdentifyError,
     ImageTooLarge,
+    InvalidInput,
 )
 from image_pipeline.handlers import (
     describe_execution,
@@ -133,6 +134,13 @@ def test_missing_object_is_a_transient_aws_error(s3, lambda_context):
         extract_metadata.handler({"s3Bucket": BUCKET, "s3Key": "Incoming/none"}, lambda_context)
 
 
+def test_extract_metadata_limit_above_pillows_own_from_env(s3, lambda_context, monkeypatch):
+    monkeypatch.setenv("MAX_IMAGE_PIXELS", "200000000")
+    event = put(s3, "Incoming/huge.png", images.png_bomb(*images.HUGE))
+    result = extract_metadata.handler(event, lambda_context)
+    assert (result["format"], result["width"], result["height"]) == ("PNG", *images.HUGE)
+
+
 # -------------------------------------------------------------------- transform_metadata
 
 
@@ -191,6 +199,11 @@ def test_transform_never_breaks(lambda_context):
         "imageFormat": "JPEG",
         "dimensions": {"width": 7, "height": 3},
     }
+
+
+def test_transform_reads_only_the_raw_shape(lambda_context):
+    stored = {"imageFormat": "JPEG", "dimensions": {"width": 5, "height": 4}, "fileSize": 9}
+    assert transform_metadata.handler(stored, lambda_context) == {"fileSize": 9}
 
 
 # ------------------------------------------------------------------------ detect_labels
@@ -296,6 +309,70 @@ def test_labeller_does_not_swallow_other_errors(monkeypatch):
         labels.detect_labels("b", "k")
 
 
+@pytest.fixture
+def refusing_rekognition(monkeypatch) -> list[dict]:
+    """Rekognition refuses the S3 object (too large): labels come from a decoded rendition."""
+    from botocore.exceptions import ClientError
+    from image_pipeline import labels
+
+    calls: list[dict] = []
+
+    class OversizedRekognition:
+        def detect_labels(self, **kwargs):
+            calls.append(kwargs)
+            if "S3Object" in kwargs["Image"]:
+                error = {"Error": {"Code": "ImageTooLargeException", "Message": "too big"}}
+                raise ClientError(error, "DetectLabels")
+            return {"Labels": [{"Name": "Grey", "Confidence": 90.0}]}
+
+    real_client = labels.client
+    monkeypatch.setattr(
+        labels,
+        "client",
+        lambda name: OversizedRekognition() if name == "rekognition" else real_client(name),
+    )
+    return calls
+
+
+def test_detect_labels_rendition_honours_the_pixel_limit_from_env(
+    s3, lambda_context, monkeypatch, refusing_rekognition
+):
+    monkeypatch.setenv("MAX_IMAGE_PIXELS", "1000")
+    put(s3, "Incoming/x.jpg", images.jpeg((40, 30)))
+    with pytest.raises(ImageTooLarge) as info:
+        detect_labels.handler({"s3Bucket": BUCKET, "s3Key": "Incoming/x.jpg"}, lambda_context)
+    assert type(info.value).__name__ == "ImageTooLarge"
+    assert len(refusing_rekognition) == 1  # refused before any rendition was sent
+
+
+@pytest.mark.parametrize(
+    ("limit", "admitted"), [(None, False), ("200000000", True)], ids=["default", "200MP"]
+)
+def test_detect_labels_rendition_of_a_180_mp_image(
+    s3, lambda_context, monkeypatch, refusing_rekognition, limit, admitted
+):
+    if limit:
+        monkeypatch.setenv("MAX_IMAGE_PIXELS", limit)
+    put(s3, "Incoming/huge.jpg", images.jpeg_claiming(*images.HUGE))
+    event = {"s3Bucket": BUCKET, "s3Key": "Incoming/huge.jpg"}
+    if not admitted:
+        with pytest.raises(ImageTooLarge):
+            detect_labels.handler(event, lambda_context)
+        return
+    assert detect_labels.handler(event, lambda_context) == [{"name": "Grey", "confidence": 90.0}]
+    rendition = Image.open(io.BytesIO(refusing_rekognition[1]["Image"]["Bytes"]))
+    assert rendition.size == (1024, 819)
+
+
+def test_labeller_takes_the_pixel_limit_as_an_argument(s3, refusing_rekognition):
+    from image_pipeline import labels
+
+    put(s3, "Incoming/x.jpg", images.jpeg((40, 30)))
+    with pytest.raises(ImageTooLarge):
+        labels.detect_labels(BUCKET, "Incoming/x.jpg", max_image_pixels=1199)
+    assert labels.detect_labels(BUCKET, "Incoming/x.jpg", max_image_pixels=1200)
+
+
 # ------------------------------------------------------------------- generate_thumbnail
 
 
@@ -337,6 +414,24 @@ def test_generate_thumbnail_truncated(s3, lambda_context):
     with pytest.raises(ImageDecodeError):
         generate_thumbnail.handler(event, lambda_context)
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="Thumbnails/")
+
+
+def test_generate_thumbnail_pixel_limit_from_env(s3, lambda_context, monkeypatch):
+    monkeypatch.setenv("MAX_IMAGE_PIXELS", "1000")
+    event = put(s3, "Incoming/x.jpg", images.jpeg((40, 30)))
+    with pytest.raises(ImageTooLarge) as info:
+        generate_thumbnail.handler(event, lambda_context)
+    assert type(info.value).__name__ == "ImageTooLarge"
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="Thumbnails/")
+
+
+def test_generate_thumbnail_limit_above_pillows_own_from_env(s3, lambda_context, monkeypatch):
+    event = put(s3, "Incoming/huge.jpg", images.jpeg_claiming(*images.HUGE))
+    with pytest.raises(ImageTooLarge):
+        generate_thumbnail.handler(event, lambda_context)
+    monkeypatch.setenv("MAX_IMAGE_PIXELS", "200000000")
+    result = generate_thumbnail.handler(event, lambda_context)
+    assert (result["s3Key"], result["width"], result["height"]) == ("Thumbnails/huge.jpg", 250, 200)
 
 
 # --------------------------------------------------------------- store / record_failure
@@ -463,6 +558,77 @@ def test_record_failure_for_a_superseded_execution_changes_nothing(table, lambda
     assert result["processingStatus"] == "FAILED"
     stored = get(table)
     assert stored["processingStatus"] == "SUCCEEDED" and "error" not in stored
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"format": "JPEG", "width": 102, "height": 205, "fileSize": 22493},
+        {**STORE_EVENT["metadata"], "orientation": 6},
+        {"dimensions": {"width": "102", "height": 205}},
+        {"dimensions": [102, 205]},
+        {"fileSize": "22493"},
+        {"geo": {"latitude": 91.0, "longitude": 0.0}},
+        {"exifMake": 42},
+        "JPEG 102x205",
+    ],
+    ids=["raw", "extra-key", "string-width", "list", "string-size", "latitude", "make", "text"],
+)
+def test_store_metadata_refuses_anything_but_the_stored_form(table, lambda_context, metadata):
+    seed(table)
+    with pytest.raises(InvalidInput) as info:
+        store_metadata.handler({**STORE_EVENT, "metadata": metadata}, lambda_context)
+    assert type(info.value).__name__ == "InvalidInput"
+    assert get(table)["processingStatus"] == "RUNNING"
+
+
+def test_store_metadata_stores_what_it_gets_and_no_nulls(table, lambda_context):
+    seed(table)
+    metadata = {"imageFormat": "PNG", "fileSize": 0, "exifModel": None, "creationTime": ""}
+    store_metadata.handler({**STORE_EVENT, "metadata": metadata}, lambda_context)
+    stored = get(table)
+    assert (stored["imageFormat"], stored["fileSize"]) == ("PNG", 0)
+    assert not {"dimensions", "exifMake", "exifModel", "creationTime", "geo"} & stored.keys()
+
+
+def test_store_metadata_without_metadata_stores_no_facts(table, lambda_context):
+    seed(table)
+    store_metadata.handler({**STORE_EVENT, "metadata": None}, lambda_context)
+    stored = get(table)
+    assert stored["processingStatus"] == "SUCCEEDED" and "imageFormat" not in stored
+
+
+def test_record_failure_accepts_a_whole_catch_result(table, lambda_context):
+    seed(table)
+    event = {
+        "imageID": "photo.jpg",
+        "executionArn": ARN,
+        "error": {"Error": "States.Timeout", "Cause": "Task timed out"},
+    }
+    result = record_failure.handler(event, lambda_context)
+    assert (result["error"], result["cause"]) == ("States.Timeout", "Task timed out")
+    assert get(table)["error"] == "States.Timeout"
+
+
+@pytest.mark.parametrize(
+    ("function", "event"),
+    [
+        (extract_metadata, {"s3Key": "Incoming/x.jpg"}),
+        (detect_labels, {"s3Bucket": BUCKET, "s3Key": None}),
+        (generate_thumbnail, {"s3Bucket": BUCKET, "s3Key": "Incoming/x.jpg"}),
+        (transform_metadata, ["not", "an", "object"]),
+        (store_metadata, {k: v for k, v in STORE_EVENT.items() if k != "executionArn"}),
+        (store_metadata, {**STORE_EVENT, "thumbnail": {"s3Bucket": BUCKET}}),
+        (record_failure, {"imageID": "photo.jpg", "error": "E", "cause": "c"}),
+    ],
+    ids=["no-bucket", "null-key", "no-image-id", "list", "no-arn", "thumbnail", "failure-arn"],
+)
+def test_events_without_the_contracts_fields_are_a_named_error(
+    aws, lambda_context, function, event
+):
+    with pytest.raises(InvalidInput) as info:
+        function.handler(event, lambda_context)
+    assert type(info.value).__name__ == "InvalidInput"
 
 
 # -------------------------------------------------------------------- describe_execution

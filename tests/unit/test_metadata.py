@@ -262,3 +262,41 @@ def test_just_over_pillows_limit_is_refused(tmp_path):
 
 def test_bytesio_roundtrip_sanity():
     assert Image.open(io.BytesIO(images.png_bomb(3, 2))).size == (3, 2)
+
+
+# ---------------------------------------------------- the configured limit decides, not Pillow
+
+ABOVE_PILLOW = 200_000_000  # above twice Pillow's default, where it raises on its own
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("huge.png", images.png_bomb(*images.HUGE)), ("huge.jpg", images.jpeg_claiming(*images.HUGE))],
+    ids=["png", "jpeg"],
+)
+def test_a_limit_above_pillows_own_admits_a_180_mp_header(tmp_path, name, data):
+    result = meta(tmp_path, data, name, limit=ABOVE_PILLOW)
+    assert (result["width"], result["height"]) == images.HUGE
+
+
+def test_the_same_180_mp_header_is_refused_by_the_default_limit(tmp_path):
+    with pytest.raises(ImageTooLarge, match="exceeds the limit of 89478485"):
+        meta(tmp_path, images.png_bomb(*images.HUGE), "huge.png")
+
+
+def test_pillow_opens_with_the_configured_limit_and_gets_its_own_back(tmp_path, monkeypatch):
+    seen: list[int | None] = []
+    real_open = Image.open
+
+    def spying_open(*args, **kwargs):
+        seen.append(Image.MAX_IMAGE_PIXELS)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", spying_open)
+    for other_callers_setting in (12_345, None):
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", other_callers_setting)
+        meta(tmp_path, images.jpeg((10, 10)), limit=ABOVE_PILLOW)
+        with pytest.raises(ImageTooLarge):
+            meta(tmp_path, images.png_bomb(), "bomb.png", limit=ABOVE_PILLOW)
+        assert other_callers_setting == Image.MAX_IMAGE_PIXELS
+    assert seen and set(seen) == {ABOVE_PILLOW}

@@ -12,7 +12,7 @@ from image_pipeline.errors import (
     ImageTooLarge,
 )
 from image_pipeline.imaging import fit, make_thumbnail
-from PIL import Image, ImageChops, JpegImagePlugin
+from PIL import Image, ImageChops, ImageFile, JpegImagePlugin
 
 from . import images
 
@@ -232,3 +232,25 @@ def test_corrupt_png_data():
 def test_bad_input_named_errors(data, error):
     with pytest.raises(error):
         thumb(data)
+
+
+# ---------------------------------------------------- the configured limit decides, not Pillow
+
+
+def test_a_limit_above_pillows_own_admits_a_180_mp_jpeg():
+    # DCT scaling decodes it at 1/8 (1875 x 1500): no 180 MP buffer is ever allocated
+    result = thumb(images.jpeg_claiming(*images.HUGE), limit=200_000_000)
+    assert (result.format, result.width, result.height) == ("JPEG", 250, 200)
+    assert opened(result.data).size == (250, 200)
+
+
+def test_the_default_limit_refuses_the_same_jpeg():
+    with pytest.raises(ImageTooLarge, match="exceeds the limit of 89478485"):
+        thumb(images.jpeg_claiming(*images.HUGE))
+
+
+def test_a_limit_below_the_image_refuses_it_before_decoding(monkeypatch):
+    data = images.jpeg((40, 30))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded"))
+    with pytest.raises(ImageTooLarge, match="limit of 1199 pixels: 40x30 = 1200 pixels"):
+        thumb(data, limit=1199)

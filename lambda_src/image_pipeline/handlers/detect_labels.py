@@ -4,14 +4,21 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from image_pipeline import events
 from image_pipeline.config import LabelConfig
 from image_pipeline.labels import detect_labels
+from image_pipeline.models import Label
 from image_pipeline.observability import handler as observed
 
 
 @observed
-def handler(event: dict[str, Any], context: LambdaContext) -> list[dict[str, Any]]:
+def handler(event: dict[str, Any], context: LambdaContext) -> list[Label]:
+    image = events.s3_location(event)
     config = LabelConfig.from_env()
     return detect_labels(
-        event["s3Bucket"], event["s3Key"], config.max_labels, config.min_confidence
+        image.bucket,
+        image.key,
+        max_labels=config.max_labels,
+        min_confidence=config.min_confidence,
+        max_image_pixels=config.max_image_pixels,
     )

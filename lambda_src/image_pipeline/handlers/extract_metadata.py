@@ -4,14 +4,17 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from image_pipeline import events
 from image_pipeline.config import ImageLimits
+from image_pipeline.models import RawMetadata
 from image_pipeline.observability import handler as observed
 from image_pipeline.sources import S3Source
 
 
 @observed
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> RawMetadata:
     from image_pipeline.imaging import extract_metadata  # Pillow only where it is needed
 
-    source = S3Source(event["s3Bucket"], event["s3Key"])
+    image = events.s3_location(event)
+    source = S3Source(image.bucket, image.key)
     return extract_metadata(source, ImageLimits.from_env().max_image_pixels)

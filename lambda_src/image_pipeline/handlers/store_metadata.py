@@ -4,11 +4,20 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from image_pipeline import events
 from image_pipeline.config import TableConfig
+from image_pipeline.models import StoreResult
 from image_pipeline.observability import handler as observed
 from image_pipeline.outcome import store_metadata
 
 
 @observed
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return store_metadata(event, TableConfig.from_env().table_name)
+def handler(event: dict[str, Any], context: LambdaContext) -> StoreResult:
+    return store_metadata(
+        TableConfig.from_env().table_name,
+        image_id=events.text(event, "imageID"),
+        execution_arn=events.text(event, "executionArn"),
+        metadata=events.stored_metadata(event),
+        tags=events.tags(event.get("tags")),
+        thumbnail=events.thumbnail(event.get("thumbnail")),
+    )

@@ -1,0 +1,133 @@
+"""Handler events -> typed arguments for the library: the only module that reads raw events.
+
+Each handler parses its event with these functions and calls the library with what they
+return. An event without what docs/contracts.md promises raises InvalidInput (a named error
+the state machine does not retry); optional parts are tolerated the way the contract says.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote_plus
+
+from image_pipeline.errors import InvalidInput
+from image_pipeline.models import S3Location, S3Notification, StoredMetadata, Tag
+from image_pipeline.transform import check_stored
+
+
+def fields(event: object, what: str = "event") -> Mapping[str, Any]:
+    """The event as a JSON object."""
+    if not isinstance(event, Mapping):
+        raise InvalidInput(f"The {what} must be a JSON object, not {type(event).__name__}")
+    return event
+
+
+def text(event: object, name: str) -> str:
+    """A required, non-empty string field."""
+    value = fields(event).get(name)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"The event has no {name} (a non-empty string)")
+    return value
+
+
+def optional_text(event: object, name: str) -> str:
+    """A string field, ``""`` when it is absent or not a string (the library decides)."""
+    value = fields(event).get(name)
+    return value if isinstance(value, str) else ""
+
+
+def s3_location(event: object) -> S3Location:
+    """``{s3Bucket, s3Key, ...}``."""
+    return S3Location(bucket=text(event, "s3Bucket"), key=text(event, "s3Key"))
+
+
+def stored_metadata(event: object) -> StoredMetadata:
+    """``event.metadata`` in the stored form (TransformMetadata's output), checked, never
+    transformed; absent or null is no metadata. Any other shape raises InvalidInput."""
+    value = fields(event).get("metadata")
+    return check_stored({} if value is None else fields(value, "metadata"))
+
+
+def tags(value: object) -> list[Tag]:
+    """Labels as DetectLabels returned them. A bare name, or a label whose confidence is not a
+    number, is stored by name only; anything without a name is dropped: never a null."""
+    if not isinstance(value, list | tuple):
+        return []
+    parsed: list[Tag] = []
+    for label in value:
+        name: object
+        confidence: object
+        if isinstance(label, str):
+            name, confidence = label, None
+        elif isinstance(label, Mapping):
+            name, confidence = label.get("name"), label.get("confidence")
+        else:
+            continue
+        if not isinstance(name, str) or not name.strip():
+            continue
+        tag: Tag = {"name": name}
+        if (
+            isinstance(confidence, int | float)
+            and not isinstance(confidence, bool)
+            and math.isfinite(confidence)
+        ):
+            tag["confidence"] = confidence
+        parsed.append(tag)
+    return parsed
+
+
+def thumbnail(value: object) -> S3Location | None:
+    """GenerateThumbnail's ``{s3Bucket, s3Key, width, height}``; None when there is none."""
+    if not isinstance(value, Mapping):
+        return None
+    return S3Location(bucket=text(value, "s3Bucket"), key=text(value, "s3Key"))
+
+
+def failure(event: object) -> tuple[str | None, str | Mapping[str, Any] | None]:
+    """``(error, cause)`` from ``{error, cause}``, or from a whole Catch result passed as
+    ``error: {Error, Cause}``. The cause may be a Lambda error JSON string."""
+    body = fields(event)
+    error: object = body.get("error")
+    cause: object = body.get("cause")
+    if isinstance(error, Mapping):
+        catch = error
+        error, cause = catch.get("Error"), catch.get("Cause", cause)
+    name = str(error) if error else None
+    if cause is None or isinstance(cause, str | Mapping):
+        return name, cause
+    return name, str(cause)
+
+
+def s3_notifications(event: object) -> list[S3Notification]:
+    """The records of an S3 event notification, keys URL-decoded exactly once (S3 sends them
+    form-encoded: a space as ``+``)."""
+    records = fields(event, "S3 event").get("Records")
+    if not isinstance(records, list):
+        raise InvalidInput("Not an S3 event notification: no Records")
+    return [_notification(record) for record in records]
+
+
+def _optional(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _notification(record: object) -> S3Notification:
+    try:
+        s3 = fields(record, "S3 record")["s3"]
+        bucket, obj = s3["bucket"]["name"], s3["object"]
+        key = obj["key"]
+    except (KeyError, TypeError) as exc:
+        raise InvalidInput(f"An S3 record without bucket name or object key: {exc}") from exc
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise InvalidInput("An S3 record's bucket name and object key must be strings")
+    body = fields(record)
+    return S3Notification(
+        event_name=_optional(body.get("eventName")) or "",
+        bucket=bucket,
+        key=unquote_plus(key),
+        etag=_optional(obj.get("eTag")),
+        version_id=_optional(obj.get("versionId")),
+        event_time=_optional(body.get("eventTime")),
+    )

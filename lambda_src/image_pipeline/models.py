@@ -1,0 +1,166 @@
+"""The shapes the functions exchange (docs/contracts.md), as types.
+
+TypedDicts are the JSON a handler returns or receives: plain dicts at run time, so a handler
+returns the library's result as it is. Dataclasses are typed arguments parsed from an event.
+Standard library only: every handler imports this module at no cost.
+"""
+
+from dataclasses import dataclass
+from typing import Literal, NotRequired, TypedDict
+
+# ------------------------------------------------------------------------- metadata
+
+
+class Geo(TypedDict):
+    latitude: float
+    longitude: float
+
+
+class Dimensions(TypedDict):
+    width: int
+    height: int
+
+
+class RawMetadata(TypedDict):
+    """extract_metadata's output (the CLI's JSON); width and height as displayed."""
+
+    format: str
+    width: int
+    height: int
+    fileSize: int
+    exifMake: NotRequired[str]
+    exifModel: NotRequired[str]
+    creationTime: NotRequired[str]
+    geo: NotRequired[Geo]
+    orientation: NotRequired[int]
+
+
+class StoredMetadata(TypedDict, total=False):
+    """transform_metadata's output, stored by store_metadata; an unknown fact is an absent key."""
+
+    imageFormat: str
+    dimensions: Dimensions
+    fileSize: int
+    exifMake: str
+    exifModel: str
+    creationTime: str
+    geo: Geo
+
+
+# The keys of StoredMetadata, in the order the item lists them.
+STORED_METADATA_KEYS: tuple[str, ...] = (
+    "imageFormat",
+    "dimensions",
+    "fileSize",
+    "exifMake",
+    "exifModel",
+    "creationTime",
+    "geo",
+)
+
+# ------------------------------------------------------------------ labels, thumbnail
+
+
+class Label(TypedDict):
+    """detect_labels' output: one label, confidence in percent."""
+
+    name: str
+    confidence: float
+
+
+class Tag(TypedDict):
+    """A stored label: a label without a numeric confidence is stored by name only."""
+
+    name: str
+    confidence: NotRequired[float]
+
+
+class ThumbnailResult(TypedDict):
+    """generate_thumbnail's output."""
+
+    s3Bucket: str
+    s3Key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    key: str
+
+
+# ------------------------------------------------------------------------- outcomes
+
+
+class StoreResult(TypedDict):
+    imageID: str
+    processingStatus: Literal["SUCCEEDED"]
+
+
+class FailureResult(TypedDict):
+    imageID: str
+    processingStatus: Literal["FAILED"]
+    error: str
+    cause: str
+
+
+# ----------------------------------------------------------------------- executions
+
+
+class ExecutionInput(TypedDict):
+    """The state machine's input, written by start_execution."""
+
+    s3Bucket: str
+    s3Key: str
+    imageID: str
+    userID: str | None
+    albumID: str | None
+    uploadTime: int
+
+
+class ExecutionStatus(TypedDict):
+    """describe_execution's output; ISO-8601 dates."""
+
+    executionArn: str
+    status: str
+    startDate: str | None
+    stopDate: NotRequired[str]
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+@dataclass(frozen=True)
+class S3Notification:
+    """One record of an S3 event notification; ``key`` is decoded (S3 sends it form-encoded)."""
+
+    event_name: str
+    bucket: str
+    key: str
+    etag: str | None = None
+    version_id: str | None = None
+    event_time: str | None = None
+
+
+class StartedRecord(TypedDict):
+    s3Key: str
+    imageID: str
+    executionArn: str
+
+
+class SkippedRecord(TypedDict):
+    s3Key: str
+    reason: str
+    executionArn: NotRequired[str]
+
+
+class FailedRecord(TypedDict):
+    s3Key: str
+    error: str
+
+
+class StartOutput(TypedDict):
+    """start_execution's output."""
+
+    started: list[StartedRecord]
+    skipped: list[SkippedRecord]

@@ -1,0 +1,185 @@
+"""The library's typed entry points, called directly (handlers only parse events into them)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from image_pipeline import events, outcome, trigger
+from image_pipeline.config import StartConfig
+from image_pipeline.errors import InvalidInput
+from image_pipeline.models import S3Location, S3Notification
+from image_pipeline.transform import check_stored, transform_metadata
+
+from .conftest import BUCKET, STATE_MACHINE_ARN, TABLE, load_event, s3_event, s3_record
+
+ARN = STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:") + ":photo-jpg-abc"
+CONFIG = StartConfig(table_name=TABLE, state_machine_arn=STATE_MACHINE_ARN, incoming_prefix="In/")
+
+
+# ------------------------------------------------------------------- parsing events
+
+
+def test_s3_notifications_decode_each_key_exactly_once():
+    notes = events.s3_notifications(s3_event(s3_record("Incoming/a b+c%.jpg", version_id="v9")))
+    assert notes == [
+        S3Notification(
+            event_name="ObjectCreated:Put",
+            bucket=BUCKET,
+            key="Incoming/a b+c%.jpg",
+            etag="0123456789abcdef0123456789abcdef",
+            version_id="v9",
+            event_time="2026-11-25T12:00:00.000Z",
+        )
+    ]
+
+
+def test_s3_notifications_tolerate_what_delete_events_lack():
+    gone = [n for n in events.s3_notifications(load_event("s3_batch_mixed.json")) if not n.etag]
+    assert [(n.event_name, n.key, n.version_id) for n in gone] == [
+        ("ObjectRemoved:Delete", "Incoming/gone.jpg", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"Records": "x"}, {"Records": [{"s3": {"bucket": {}}}]}, [], {"Records": [None]}],
+    ids=["no-records", "not-a-list", "no-key", "list", "null-record"],
+)
+def test_not_an_s3_notification(event):
+    with pytest.raises(InvalidInput):
+        events.s3_notifications(event)
+
+
+def test_tags_are_names_with_numeric_confidences_only():
+    raw = [
+        {"name": "Tree", "confidence": None},
+        "Sky",
+        {},
+        {"confidence": 50.0},
+        {"name": "Dog", "confidence": 71.5},
+        {"name": "Cat", "confidence": True},
+        {"name": " ", "confidence": 1},
+        42,
+    ]
+    assert events.tags(raw) == [
+        {"name": "Tree"},
+        {"name": "Sky"},
+        {"name": "Dog", "confidence": 71.5},
+        {"name": "Cat"},
+    ]
+    assert events.tags(None) == [] and events.tags("Sky") == []
+
+
+def test_thumbnail_location():
+    value = {"s3Bucket": BUCKET, "s3Key": "Thumbnails/x.jpg", "width": 1, "height": 1}
+    assert events.thumbnail(value) == S3Location(BUCKET, "Thumbnails/x.jpg")
+    assert events.thumbnail(None) is None
+    with pytest.raises(InvalidInput):
+        events.thumbnail({"s3Key": "Thumbnails/x.jpg"})
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"error": "E", "cause": "c"}, ("E", "c")),
+        ({"error": {"Error": "E", "Cause": "c"}}, ("E", "c")),
+        ({"error": None, "cause": None}, (None, None)),
+        ({"error": "E", "cause": {"errorMessage": "m"}}, ("E", {"errorMessage": "m"})),
+        ({"error": "E", "cause": 7}, ("E", "7")),
+    ],
+    ids=["plain", "catch-result", "nothing", "cause-object", "cause-number"],
+)
+def test_failure(event, expected):
+    assert events.failure(event) == expected
+
+
+# -------------------------------------------------------------- metadata, once
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"format": "mpo", "width": "7", "height": 3.0, "fileSize": 1.5, "exifMake": " Cam "},
+        {"format": "PNG", "width": -1, "height": 3, "fileSize": -5, "geo": {"latitude": "1"}},
+        {"format": "JPEG", "width": 2, "height": 2, "geo": {"latitude": 0, "longitude": "-180"}},
+        {"width": float("nan"), "height": float("inf"), "fileSize": True, "creationTime": 5},
+        {},
+    ],
+)
+def test_whatever_transform_produces_is_stored_as_it_is(raw):
+    stored = transform_metadata(raw)
+    assert check_stored(stored) == stored
+    assert json.loads(json.dumps(stored)) == stored
+
+
+def test_check_stored_changes_nothing_it_accepts():
+    stored = {"imageFormat": "whatever", "dimensions": {"width": 1, "height": 2}, "fileSize": 0}
+    assert check_stored(stored) == stored
+    assert check_stored({"geo": None, "exifMake": ""}) == {}
+
+
+def test_store_metadata_takes_typed_arguments(table):
+    table.put_item(Item={"imageID": "photo.jpg", "executionArn": ARN, "uploadTime": 1})
+    result = outcome.store_metadata(
+        TABLE,
+        image_id="photo.jpg",
+        execution_arn=ARN,
+        metadata={"imageFormat": "JPEG", "dimensions": {"width": 4, "height": 3}},
+        tags=[{"name": "Sky", "confidence": 99.0}, {"name": "Blue"}],
+        thumbnail=S3Location(BUCKET, "Thumbnails/photo.jpg"),
+    )
+    assert result == {"imageID": "photo.jpg", "processingStatus": "SUCCEEDED"}
+    item = table.get_item(Key={"imageID": "photo.jpg"}, ConsistentRead=True)["Item"]
+    assert item["thumbnail"] == {"s3Bucket": BUCKET, "s3Key": "Thumbnails/photo.jpg"}
+    assert item["dimensions"] == {"width": 4, "height": 3}
+    assert [tag["name"] for tag in item["tags"]] == ["Sky", "Blue"]
+
+
+def test_store_metadata_never_transforms_raw_metadata(table):
+    table.put_item(Item={"imageID": "photo.jpg", "executionArn": ARN, "uploadTime": 1})
+    with pytest.raises(InvalidInput, match="unexpected format, height, width"):
+        outcome.store_metadata(
+            TABLE,
+            image_id="photo.jpg",
+            execution_arn=ARN,
+            metadata={"format": "JPEG", "width": 4, "height": 3},  # type: ignore[typeddict-unknown-key]
+            tags=[],
+            thumbnail=None,
+        )
+    assert "processingStatus" not in table.get_item(Key={"imageID": "photo.jpg"})["Item"]
+
+
+def test_record_failure_takes_typed_arguments(table):
+    table.put_item(Item={"imageID": "photo.jpg", "executionArn": ARN, "uploadTime": 1})
+    cause = json.dumps({"errorMessage": "The file is empty", "errorType": "ImageIdentifyError"})
+    result = outcome.record_failure(
+        TABLE, image_id="photo.jpg", execution_arn=ARN, error="ImageIdentifyError", cause=cause
+    )
+    assert result == {
+        "imageID": "photo.jpg",
+        "processingStatus": "FAILED",
+        "error": "ImageIdentifyError",
+        "cause": "The file is empty",
+    }
+    unknown = outcome.record_failure(
+        TABLE, image_id="photo.jpg", execution_arn=ARN, error=None, cause=None
+    )
+    assert (unknown["error"], unknown["cause"]) == ("UnknownError", "No cause given")
+
+
+# --------------------------------------------------------------------- start
+
+
+def test_start_executions_takes_a_config_and_notifications(stack):
+    stack["s3"].put_object(Bucket=BUCKET, Key="In/photo.jpg", Body=b"x")
+    notes = [
+        S3Notification("ObjectCreated:Put", BUCKET, "In/photo.jpg", etag="e1"),
+        S3Notification("ObjectCreated:Put", BUCKET, "Incoming/photo.jpg", etag="e1"),
+    ]
+    result = trigger.start_executions(CONFIG, notes)
+    [started] = result.started
+    assert (started["s3Key"], started["imageID"]) == ("In/photo.jpg", "photo.jpg")
+    assert result.skipped == [{"s3Key": "Incoming/photo.jpg", "reason": "not under In/"}]
+    execution = stack["sfn"].describe_execution(executionArn=started["executionArn"])
+    assert json.loads(execution["input"])["s3Key"] == "In/photo.jpg"
