@@ -13,8 +13,11 @@ export TF_CLI_CONFIG_FILE := $(shell $(PYTHON) tools/tf_cli_config.py)
 export CHECKPOINT_DISABLE := 1
 LOCAL_AWS := PYTHONPATH=tools $(PY) -m local_aws --port $(LOCAL_AWS_PORT) --state-dir $(LOCAL_AWS_STATE)
 TF_LOCAL := terraform -chdir=$(LOCAL_ENV)
+# The emulator runs the host's Python: package.py --target local builds its layer, and
+# environments/local must name the same runtime, whatever the host's version (3.11 or later).
+LOCAL_RUNTIME = $(shell $(PY) -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
 
-.PHONY: help venv up demo down test lint bench package clean docs checkov
+.PHONY: help venv up demo down test test-fast lint bench package clean docs checkov
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -36,7 +39,7 @@ up: venv package ## Start the emulator, apply environments/local and print its o
 	@started=$$($(LOCAL_AWS) start --if-not-running) && echo "$$started" && \
 	  if [[ $$started == started* ]]; then rm -f $(LOCAL_ENV)/terraform.tfstate $(LOCAL_ENV)/terraform.tfstate.backup; fi
 	$(TF_LOCAL) init -input=false >/dev/null
-	$(TF_LOCAL) apply -input=false -auto-approve -var aws_endpoint_url=http://127.0.0.1:$(LOCAL_AWS_PORT)
+	$(TF_LOCAL) apply -input=false -auto-approve -var aws_endpoint_url=http://127.0.0.1:$(LOCAL_AWS_PORT) -var runtime=$(LOCAL_RUNTIME)
 	$(TF_LOCAL) output
 
 demo: up ## Upload the sample photos, wait for each, print results and write a contact sheet.
@@ -48,6 +51,9 @@ down: ## Stop the emulator (its state goes with it) and forget the local Terrafo
 
 test: venv .venv-checkov/.installed ## Run every test: emulator, Lambda code, modules, end to end.
 	$(PY) -m pytest
+
+test-fast: venv ## Only the tests that need neither the emulator nor Terraform (about a minute).
+	$(PY) -m pytest -m "not emulator and not terraform"
 
 lint: venv ## ruff and terraform fmt.
 	$(VENV)/bin/ruff check .
@@ -72,7 +78,7 @@ clean: down ## Remove build output, the venv and Terraform working directories.
 	find . -name .terraform -type d -prune -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-docs: venv ## Regenerate the module READMEs' input and output tables from the code.
+docs: venv ## Regenerate the README input and output tables (root module and modules) from the code.
 	$(PY) tools/module_docs.py
 
 checkov: .venv-checkov/.installed ## checkov on modules, environments and examples (own venv: .venv-checkov).

@@ -24,6 +24,17 @@ ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by the tools their fixtures need, so `pytest -m "not emulator and not
+    terraform"` is the fast subset that needs neither."""
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        if "local_aws" in needs:
+            item.add_marker(pytest.mark.emulator)
+        if "terraform_bin" in needs:
+            item.add_marker(pytest.mark.terraform)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,7 +1,8 @@
 """Generate each module README's reference tables from its code (terraform-docs is not available).
 
 Writes requirements, resources, inputs and outputs between `<!-- BEGIN_TF_DOCS -->` and
-`<!-- END_TF_DOCS -->` in modules/<name>/README.md; the hand-written text around them is kept.
+`<!-- END_TF_DOCS -->` in README.md (the root module) and modules/<name>/README.md; the
+hand-written text around them is kept.
 
     python tools/module_docs.py            # regenerate every module README
     python tools/module_docs.py --check    # exit 1 if any README is stale
@@ -51,6 +52,7 @@ def load_module(module_dir: Path) -> dict:
         "output": [],
         "resource": [],
         "data": [],
+        "module": [],
         "terraform": [],
     }
     for tf in sorted(module_dir.glob("*.tf")):
@@ -70,6 +72,10 @@ def render(module_dir: Path) -> str:
         for providers in terraform.get("required_providers", []):
             for name, spec in sorted(providers.items()):
                 lines.append(f"| {name} | {_code(spec['version'])} |")
+    calls = {n: v for block in blocks["module"] for n, v in block.items()}
+    if calls:
+        lines += ["", "## Modules", "", "| Name | Source |", "|------|--------|"]
+        lines += [f"| {n} | {_code(calls[n]['source'])} |" for n in sorted(calls)]
     lines += ["", "## Resources", "", "| Name | Type |", "|------|------|"]
     found = [(f"{t}.{n}", "resource") for r in blocks["resource"] for t, v in r.items() for n in v]
     found += [
@@ -113,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if a README is stale")
     parser.add_argument("modules", nargs="*", type=Path, help="module directories (default: all)")
     args = parser.parse_args(argv)
-    modules = args.modules or sorted(p.parent for p in (ROOT / "modules").glob("*/versions.tf"))
+    modules = args.modules or [ROOT, *sorted(p.parent for p in ROOT.glob("modules/*/versions.tf"))]
     stale = []
     for module_dir in modules:
         readme = module_dir / "README.md"

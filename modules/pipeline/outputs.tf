@@ -41,9 +41,9 @@ output "describe_execution_function_name" {
 }
 
 output "describe_execution_function_arn" {
-  description = "ARN of the describe_execution function the web app invokes."
-  value       = aws_lambda_function.this["describe_execution"].arn
-  depends_on  = [aws_iam_role_policy.function]
+  description = "ARN of the describe_execution function the web app invokes (built from its name, so known at plan time)."
+  value       = local.function_arns["describe_execution"]
+  depends_on  = [aws_lambda_function.this, aws_iam_role_policy.function]
 }
 
 output "layer_arn" {

@@ -49,7 +49,8 @@ def deployed(local_aws: LocalAws, terraform_bin: str, tf_env, tmp_path_factory) 
         shutil.copytree(
             ROOT / part, repo / part, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
         )
-    shutil.copy(ROOT / "statemachine.json.tftpl", repo)
+    for path in [ROOT / "statemachine.json.tftpl", *ROOT.glob("*.tf")]:  # the root module
+        shutil.copy(path, repo)
     built = subprocess.run(
         [
             sys.executable,
@@ -64,7 +65,8 @@ def deployed(local_aws: LocalAws, terraform_bin: str, tf_env, tmp_path_factory) 
     )
     assert built.returncode == 0, built.stderr
     workdir = repo / "environments" / "local"
-    tf_vars = ["-var", f"aws_endpoint_url={local_aws.endpoint_url}"]
+    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"  # as package.py builds
+    tf_vars = ["-var", f"aws_endpoint_url={local_aws.endpoint_url}", "-var", f"runtime={runtime}"]
     for args in (("init", "-input=false"), ("apply", "-input=false", "-auto-approve", *tf_vars)):
         done = _terraform(tf_env, workdir, *args)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr

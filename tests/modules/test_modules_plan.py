@@ -1,13 +1,13 @@
-"""Plan every module's README usage (and a few more cases), every environment and the example
-against a throwaway endpoint; compare with YAML inventories and check the attributes that matter."""
+"""Plan the root module's and every nested module's README usage (and a few more cases) with the
+real provider against the session's emulator, compare with YAML inventories and check the
+attributes that matter: policies among them, which the provider renders for real here.
+Environments and examples are planned by `terraform test` (test_terraform_test.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 
-import boto3
 import pytest
 from tfharness import (
     MODULES,
@@ -15,6 +15,7 @@ from tfharness import (
     check_inventory,
     counts,
     planned,
+    planned_outputs,
     policy_statements,
     readme_usage,
 )
@@ -31,7 +32,7 @@ def module_case(module: str, case: str) -> str:
 
 
 def _cases():
-    out = [(m, "readme") for m in MODULES]
+    out = [("root", "readme")] + [(m, "readme") for m in MODULES]
     for path in sorted((ROOT / "tests" / "modules" / "cases").glob("*/*.tf")):
         out.append((path.parent.name, path.stem))
     return out
@@ -43,7 +44,8 @@ CASES = _cases()
 @pytest.fixture(scope="module")
 def module_plan(plan):
     def _module_plan(module: str, case: str) -> dict:
-        return plan(f"environments/case-{module}-{case}", main_tf=module_case(module, case))
+        usage = module_case("." if module == "root" else module, case)
+        return plan(f"environments/case-{module}-{case}", main_tf=usage)
 
     return _module_plan
 
@@ -73,9 +75,10 @@ def test_storage_bucket_locked_down(module_plan):
     policy = policy_statements(values["module.storage.aws_s3_bucket_policy.this[0]"]["policy"])
     deny = policy["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Action"] == ["s3:*"]
+    # The default name carries the account and region: S3 names are global.
     assert deny["Resource"] == [
-        "arn:aws:s3:::photos-dev-photos",
-        "arn:aws:s3:::photos-dev-photos/*",
+        f"arn:aws:s3:::photos-dev-photos-{ACCOUNT}-{REGION}",
+        f"arn:aws:s3:::photos-dev-photos-{ACCOUNT}-{REGION}/*",
     ]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     lifecycle = values["module.storage.aws_s3_bucket_lifecycle_configuration.this[0]"]["rule"][0]
@@ -112,8 +115,7 @@ def test_storage_existing_bucket_creates_tables_only(module_plan):
     table = planned(plan_json)["module.storage.aws_dynamodb_table.image_metadata[0]"]
     assert table["server_side_encryption"][0]["enabled"] is True
     assert table["server_side_encryption"][0]["kms_key_arn"].startswith("arn:aws:kms:")
-    outputs = plan_json["planned_values"]["outputs"]
-    assert outputs["bucket_id"]["value"] is None
+    assert planned_outputs(plan_json)["bucket_name"] == "estate-photos"
 
 
 # ---- pipeline ------------------------------------------------------------------------------
@@ -223,7 +225,8 @@ def test_pipeline_functions(module_plan):
     assert env("generate_thumbnail")["THUMBNAIL_SIZE"] == "250"
     assert env("detect_labels")["MAX_LABELS"] == "10"
     assert env("detect_labels")["MIN_CONFIDENCE"] == "60"
-    assert env("extract_metadata")["MAX_IMAGE_PIXELS"] == "89478485"
+    for decoding in ("extract_metadata", "detect_labels", "generate_thumbnail"):
+        assert env(decoding)["MAX_IMAGE_PIXELS"] == "89478485"
     assert env("describe_execution")["STATE_MACHINE_ARN"] == (
         f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"
     )
@@ -367,57 +370,41 @@ def test_test_client_trust_policy_checks_aud_and_amr(stage, terraform_bin, tf_en
     assert "sts:AssumeRoleWithWebIdentity" in text
 
 
-# ---- environments and example --------------------------------------------------------------
+# ---- root module: the wiring between the parts ---------------------------------------------
 
 
-def test_environment_local(plan, aws_endpoint):
-    plan_json = plan(
-        "environments/local", provider=False, tf_vars={"aws_endpoint_url": aws_endpoint}
+def test_root_module_wires_the_parts(module_plan):
+    """One name for each thing: every part names the storage module's bucket and tables, the
+    trigger starts the pipeline's state machine, and the packages follow one naming convention."""
+    values = planned(module_plan("root", "readme"))
+    bucket = f"photos-dev-photos-{ACCOUNT}-{REGION}"
+    image = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
+    album = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-AlbumMetadata"
+    prefix = "module.image_pipeline.module"
+    assert values[f"{prefix}.storage.aws_s3_bucket.this[0]"]["bucket"] == bucket
+    assert values[f"{prefix}.trigger.aws_s3_bucket_notification.this"]["bucket"] == bucket
+    trigger_env = values[f"{prefix}.trigger.aws_lambda_function.this"]["environment"][0]
+    assert trigger_env["variables"]["STATE_MACHINE_ARN"] == (
+        f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"
     )
-    check_inventory(
-        plan_json,
-        "environments/local",
-        "environment_local",
-        placeholders={aws_endpoint: "<endpoint>"},
+    assert trigger_env["variables"]["IMAGE_METADATA_TABLE"] == "photos-dev-ImageMetadata"
+    layer = values[f"{prefix}.pipeline.aws_lambda_layer_version.dependencies"]
+    assert layer["filename"].endswith("build/lambda/layer-python3.13-arm64.zip")
+    browser = policy_statements(
+        values[f'{prefix}.test_client[0].aws_iam_role_policy.browser["authenticated"]']["policy"]
     )
-    values = planned(plan_json)
-    fn = values['module.pipeline.aws_lambda_function.this["extract_metadata"]']
-    assert (fn["runtime"], fn["architectures"]) == ("python3.11", ["x86_64"])
-    assert {
-        "aws_endpoint_url",
-        "region",
-        "bucket_name",
-        "image_metadata_table_name",
-        "album_metadata_table_name",
-        "state_machine_arn",
-        "webapp_config",
-    } <= set(plan_json["configuration"]["root_module"]["outputs"])
-
-
-@pytest.mark.parametrize("env", ["dev", "prod"])
-def test_environment_aws(plan, env):
-    plan_json = plan(f"environments/{env}")
-    check_inventory(plan_json, f"environments/{env}", f"environment_aws and {env}")
-    fn = planned(plan_json)['module.pipeline.aws_lambda_function.this["extract_metadata"]']
-    assert (fn["runtime"], fn["architectures"]) == ("python3.13", ["arm64"])
-
-
-def test_example_existing_bucket(plan, aws_endpoint):
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=aws_endpoint,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+    assert browser["ReadTables"]["Resource"] == sorted(
+        [
+            image,
+            f"{image}/index/albumID-uploadTime-index",
+            album,
+            album + "/index/userID-creationTime-index",
+        ]
     )
-    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        s3.create_bucket(
-            Bucket="my-estate-photos", CreateBucketConfiguration={"LocationConstraint": REGION}
-        )
-    plan_json = plan("examples/existing-bucket")
-    check_inventory(plan_json, "examples/existing-bucket", "example_existing_bucket")
-    assert "aws_s3_bucket" not in counts(plan_json)
-    assert counts(plan_json)["aws_s3_bucket_notification"] == 1
+    statements = policy_statements(
+        values[f'{prefix}.pipeline.aws_iam_role_policy.function["generate_thumbnail"]']["policy"]
+    )
+    assert statements["WriteThumbnails"]["Resource"] == [f"arn:aws:s3:::{bucket}/Thumbnails/*"]
 
 
 # ---- validation ----------------------------------------------------------------------------
@@ -429,8 +416,8 @@ def test_example_existing_bucket(plan, aws_endpoint):
         (
             "pipeline",
             (
-                'name_prefix = "photos-dev"',
-                'name_prefix = "photos-dev"\n  state_machine = { type = "SYNC" }',
+                'definition_template = "${path.module}/statemachine.json.tftpl"',
+                'definition_template = "${path.module}/statemachine.json.tftpl"\n    type = "SYNC"',
             ),
             "state_machine.type must be STANDARD or EXPRESS",
         ),
@@ -444,9 +431,10 @@ def test_example_existing_bucket(plan, aws_endpoint):
             ('name_prefix = "photos-dev"', 'name_prefix = "Photos_Dev"'),
             "name_prefix must be 3-40",
         ),
+        (".", ('= "photos-dev"', '= "Photos-Dev"'), "name_prefix must be 3-40"),
         ("trigger", ('"Incoming/"', '"Incoming/"'), None),
     ],
-    ids=["sfn-type", "architecture", "bucket-prefix", "valid"],
+    ids=["sfn-type", "architecture", "bucket-prefix", "root-prefix", "valid"],
 )
 def test_validation(stage, terraform_bin, tf_env, module, replace, message):
     import tftest

@@ -10,18 +10,39 @@ import sys
 import hcl2
 import pytest
 import tftest
-from tfharness import MODULES, ROOT, ROOTS
+from tfharness import MODULES, ROOT, ROOTS, readme_usage
 
 
-@pytest.mark.parametrize("rel", [*ROOTS, "tests/modules/cases"])
-def test_fmt(rel, terraform_bin, tf_env):
+def test_fmt(terraform_bin, tf_env):
+    """Every .tf and .tftest.hcl file in the repository."""
     result = subprocess.run(
-        [terraform_bin, "fmt", "-check", "-diff", "-recursive", str(ROOT / rel)],
+        [terraform_bin, "fmt", "-check", "-diff", "-recursive", str(ROOT)],
         env=tf_env,
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, f"terraform fmt -check {rel}:\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, f"terraform fmt -check:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("module", [".", *MODULES])
+def test_readme_usage_is_formatted(module, terraform_bin, tf_env):
+    usage = readme_usage(module)
+    result = subprocess.run(
+        [terraform_bin, "fmt", "-"], input=usage, env=tf_env, capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stdout == usage, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_reads_nothing_outside_its_folder(module):
+    """A nested module works wherever it is vendored: no path leaves its folder."""
+    outside = [
+        f"{tf.name}:{n}: {line.strip()}"
+        for tf in (ROOT / "modules" / module).glob("*.tf")
+        for n, line in enumerate(tf.read_text().splitlines(), 1)
+        if "../" in line
+    ]
+    assert outside == []
 
 
 def test_fmt_template_is_json():
@@ -43,8 +64,8 @@ def test_init_validate(rel, terraform_bin, tf_env, stage):
 
 
 def test_versions_identical():
-    texts = {m: (ROOT / "modules" / m / "versions.tf").read_text() for m in MODULES}
-    first = texts[MODULES[0]]
+    texts = {m: (d / "versions.tf").read_text() for m, d in MODULE_DIRS.items()}
+    first = texts["."]
     assert 'required_version = ">= 1.5.0"' in first
     assert 'version = ">= 5.100.0, < 6.0.0"' in first
     assert {m: t for m, t in texts.items() if t != first} == {}
@@ -67,10 +88,13 @@ def _blocks(path, kind):
             yield name.strip('"'), spec
 
 
-@pytest.mark.parametrize("module", MODULES)
+MODULE_DIRS = {".": ROOT, **{m: ROOT / "modules" / m for m in MODULES}}
+
+
+@pytest.mark.parametrize("module", MODULE_DIRS)
 def test_variables_typed_and_described(module):
     problems = []
-    for name, spec in _blocks(ROOT / "modules" / module / "variables.tf", "variable"):
+    for name, spec in _blocks(MODULE_DIRS[module] / "variables.tf", "variable"):
         description = spec.get("description", "").strip('"')
         vtype = str(spec.get("type", ""))
         if not description.endswith("."):
@@ -83,11 +107,11 @@ def test_variables_typed_and_described(module):
     assert problems == []
 
 
-@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize("module", MODULE_DIRS)
 def test_outputs_described(module):
     problems = [
         name
-        for name, spec in _blocks(ROOT / "modules" / module / "outputs.tf", "output")
+        for name, spec in _blocks(MODULE_DIRS[module] / "outputs.tf", "output")
         if not spec.get("description", "").strip('"').endswith(".")
     ]
     assert problems == [], f"outputs without a description ending in '.': {problems}"

@@ -27,7 +27,8 @@ MODULES = sorted(p.parent.name for p in (ROOT / "modules").glob("*/versions.tf")
 ENVIRONMENTS = sorted(p.parent.name for p in (ROOT / "environments").glob("*/versions.tf"))
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/versions.tf"))
 ROOTS = (
-    [f"modules/{m}" for m in MODULES]
+    ["."]
+    + [f"modules/{m}" for m in MODULES]
     + [f"environments/{e}" for e in ENVIRONMENTS]
     + [f"examples/{e}" for e in EXAMPLES]
 )
@@ -44,8 +45,32 @@ SERVICES = [
     "sqs",
     "sts",
 ]
-# Attributes left out of regenerated inventories: noisy, or checked by dedicated tests.
+# Attributes left out of inventories: noisy, or checked by dedicated tests.
 NOISY = {"tags_all", "source_code_hash", "policy", "assume_role_policy", "definition", "filename"}
+# What an inventory asserts of each resource (Fabric's style: the keys that matter, not a
+# snapshot): its identity, sizing, retention, encryption and protection. A regenerated inventory
+# holds only these; a hand-written one may add any key.
+INVENTORY_KEYS = {
+    "name",
+    "function_name",
+    "bucket",
+    "runtime",
+    "architectures",
+    "memory_size",
+    "timeout",
+    "retention_in_days",
+    "kms_key_id",
+    "kms_master_key_id",
+    "sqs_managed_sse_enabled",
+    "server_side_encryption",
+    "rule",
+    "type",
+    "hash_key",
+    "deletion_protection_enabled",
+    "point_in_time_recovery",
+    "force_destroy",
+    "allow_unauthenticated_identities",
+}
 REGENERATE = os.environ.get("REGENERATE_INVENTORY") == "1"
 
 
@@ -85,24 +110,30 @@ def aws_endpoint(local_aws) -> str:
     return local_aws.endpoint_url
 
 
+TEMPLATE = "statemachine.json.tftpl"
+
+
 @pytest.fixture(scope="session")
 def stage(tmp_path_factory):
-    """Copy a root's .tf files into a fresh tree shaped like the repository, so relative module
-    sources, the ASL template and build/lambda resolve, and no .terraform lands in the checkout."""
+    """Lay out a fresh tree shaped like the repository (the root module's files, modules/, the ASL
+    template, build/lambda) and copy a root's .tf files into it, so relative module sources and
+    paths resolve, and no .terraform lands in the checkout. `rel` "." is the root module."""
 
     def _stage(rel: str, main_tf: str | None = None, extra: dict[str, str] | None = None) -> Path:
         base = tmp_path_factory.mktemp("tf")
         (base / "modules").symlink_to(ROOT / "modules")
-        (base / "statemachine.json.tftpl").symlink_to(ROOT / "statemachine.json.tftpl")
+        for path in [ROOT / TEMPLATE, *ROOT.glob("*.tf")]:
+            (base / path.name).symlink_to(path)
         write_dummy_packages(base / "build" / "lambda")
         # A module is validated on its own: stage it beside modules/, two levels deep as well.
         target = base / ("staged/" + rel.split("/", 1)[1] if rel.startswith("modules/") else rel)
-        target.mkdir(parents=True)
+        target.mkdir(parents=True, exist_ok=True)
         if main_tf is None:
-            for tf in (ROOT / rel).glob("*.tf"):
+            for tf in (ROOT / rel).glob("*.tf") if rel != "." else []:
                 shutil.copy(tf, target / tf.name)
         else:
             (target / "main.tf").write_text(main_tf)
+            (target / TEMPLATE).symlink_to(ROOT / TEMPLATE)
             write_dummy_packages(target / "build" / "lambda")
         for name, text in (extra or {}).items():
             (target / name).write_text(text)
@@ -135,11 +166,12 @@ def plan(terraform_bin, tf_env, aws_endpoint, stage):
 
 
 def readme_usage(module: str) -> str:
-    """The HCL block under `## Usage` of a module README."""
-    text = (ROOT / "modules" / module / "README.md").read_text()
-    match = re.search(r"## Usage\s+```hcl\n(.*?)```", text, re.S)
-    assert match, f"modules/{module}/README.md has no ```hcl block under ## Usage"
-    return match.group(1)
+    """The HCL block under `## Usage` of a module README ("." for the root module's), with the
+    root module's published source pointed at the staged tree."""
+    readme = ROOT / ("README.md" if module == "." else f"modules/{module}/README.md")
+    match = re.search(r"## Usage\n.*?```hcl\n(.*?)```", readme.read_text(), re.S)
+    assert match, f"{readme.relative_to(ROOT)} has no ```hcl block under ## Usage"
+    return re.sub(r'source\s*=\s*"git::[^"]*"', 'source = "../.."', match.group(1))
 
 
 # ---- plan JSON helpers --------------------------------------------------------------------
@@ -152,9 +184,22 @@ def _walk(module: dict):
 
 
 def planned(plan_json: dict) -> dict[str, dict]:
-    """Managed resources by address: planned values (unknown values are absent)."""
+    """Managed resources by address: planned values (unknown values are absent). A plan from
+    `terraform test -json -verbose` has only resource_changes: their `after` values then."""
+    if "planned_values" not in plan_json:
+        return {
+            c["address"]: c["change"]["after"] or {}
+            for c in plan_json.get("resource_changes", [])
+            if c["mode"] == "managed" and "delete" not in c["change"]["actions"]
+        }
     root = plan_json.get("planned_values", {}).get("root_module", {})
     return {r["address"]: r.get("values", {}) for r in _walk(root) if r["mode"] == "managed"}
+
+
+def planned_outputs(plan_json: dict) -> dict:
+    if "planned_values" not in plan_json:
+        return {k: v.get("after") for k, v in plan_json.get("output_changes", {}).items()}
+    return {k: v.get("value") for k, v in plan_json["planned_values"].get("outputs", {}).items()}
 
 
 def counts(plan_json: dict) -> dict[str, int]:
@@ -233,12 +278,7 @@ def check_inventory(
     actual = {
         "counts": counts(plan_json),
         "values": _prune(planned(plan_json)),
-        "outputs": _prune(
-            {
-                k: v.get("value")
-                for k, v in plan_json.get("planned_values", {}).get("outputs", {}).items()
-            }
-        ),
+        "outputs": _prune(planned_outputs(plan_json)),
     }
     text = json.dumps(actual)
     for value, placeholder in (placeholders or {}).items():
@@ -247,7 +287,14 @@ def check_inventory(
     regen = f"REGENERATE_INVENTORY=1 .venv/bin/python -m pytest tests/modules -k '{selector}'"
     if REGENERATE or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(actual, sort_keys=True, width=100))
+        written = {
+            **actual,
+            "values": {
+                address: {k: v for k, v in values.items() if k in INVENTORY_KEYS}
+                for address, values in actual["values"].items()
+            },
+        }
+        path.write_text(yaml.safe_dump(written, sort_keys=True, width=100))
         if not REGENERATE:
             pytest.fail(f"wrote missing inventory {path.relative_to(ROOT)}; review and commit it")
         return

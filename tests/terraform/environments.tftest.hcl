@@ -75,6 +75,15 @@ run "prod" {
   variables {
     package_dir = "./tests/terraform/packages"
   }
+  # Known at plan time, so the inventory shows the key wired into every encrypted resource.
+  override_resource {
+    target          = aws_kms_key.this
+    override_during = plan
+    values = {
+      arn    = "arn:aws:kms:eu-west-1:123456789012:key/prod"
+      key_id = "prod"
+    }
+  }
 
   assert {
     condition     = output.webapp_config == null

@@ -33,6 +33,7 @@ resource "aws_kms_key" "this" {
 module "storage" {
   source      = "../../../modules/storage"
   name_prefix = "kmstest"
-  bucket      = { force_destroy = true, kms_key_arn = aws_kms_key.this.arn }
-  tables      = { kms_key_arn = aws_kms_key.this.arn, deletion_protection = false, point_in_time_recovery = true }
+  bucket      = { force_destroy = true, name = "kmstest-photos" }
+  tables      = { deletion_protection = false, point_in_time_recovery = true }
+  encryption  = { kms_key_arn = aws_kms_key.this.arn }
 }

@@ -10,11 +10,15 @@ module "pipeline" {
   }
   bucket_name = "photos-dev-photos"
   image_metadata_table = {
-    name = "photos-dev-ImageMetadata"
-    arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
+    name       = "photos-dev-ImageMetadata"
+    arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
+    index_name = "albumID-uploadTime-index"
   }
-  kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  encryption = {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  }
   state_machine = {
-    type = "EXPRESS"
+    definition_template = "${path.module}/statemachine.json.tftpl"
+    type                = "EXPRESS"
   }
 }

@@ -4,15 +4,15 @@ module "test_client" {
   name_prefix                      = "photos-dev"
   allow_unauthenticated_identities = false
   bucket_name                      = "photos-dev-photos"
-  tables = {
-    image_metadata = {
-      name = "photos-dev-ImageMetadata"
-      arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
-    }
-    album_metadata = {
-      name = "photos-dev-AlbumMetadata"
-      arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-AlbumMetadata"
-    }
+  image_metadata_table = {
+    name       = "photos-dev-ImageMetadata"
+    arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
+    index_name = "albumID-uploadTime-index"
+  }
+  album_metadata_table = {
+    name       = "photos-dev-AlbumMetadata"
+    arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-AlbumMetadata"
+    index_name = "userID-creationTime-index"
   }
   describe_execution_function = {
     name = "photos-dev-describe-execution"
