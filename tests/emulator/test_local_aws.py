@@ -324,3 +324,76 @@ def test_a_local_labeller_plugs_into_detect_labels(tmp_path):
         assert [label["Name"] for label in answer["Labels"]] == ["Bytes", "Size 5"]
     finally:
         local_aws_command(port, state, "stop")
+
+
+# Terraform's AWS provider (5.100.0) polls after a create until the emulator's answer matches
+# what it expects, and some waiters then keep polling a fixed number of times (lifecycle
+# configuration: 10 s, then ten matching reads 5 s apart; function: 5 s, then one read). The
+# emulator cannot shorten those waits; an answer that never matches turns each into a timeout.
+
+
+def test_lifecycle_configuration_reads_back_exactly_as_put(local_aws):
+    """aws_s3_bucket_lifecycle_configuration (provider 5.100.0) waits for ten reads in a row
+    that equal, field for field, what it put: ``filter {}`` goes out as an empty Prefix and must
+    come back as one, or apply waits its 3 minutes and fails."""
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="lifecycle-test")
+    rules = [
+        {
+            "ID": "expire-noncurrent-versions",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        }
+    ]
+    try:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket="lifecycle-test",
+            LifecycleConfiguration={"Rules": rules},
+            TransitionDefaultMinimumObjectSize="all_storage_classes_128K",
+        )
+        got = s3.get_bucket_lifecycle_configuration(Bucket="lifecycle-test")
+        assert got["Rules"] == rules
+        assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    finally:
+        s3.delete_bucket(Bucket="lifecycle-test")
+
+
+def test_created_function_is_active_and_its_updates_successful_at_once(local_aws, tmp_path):
+    """aws_lambda_function polls GetFunction until State is Active after a create and until
+    LastUpdateStatus is Successful after an update; an emulator that stayed Pending or
+    InProgress would hold apply until the resource's 10-minute timeout."""
+    iam, lam = local_aws.client("iam"), local_aws.client("lambda")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName="active-test", AssumeRolePolicyDocument=json.dumps(trust))
+    package = _zip(
+        tmp_path / "active.zip",
+        {"handlers.py": b"def handler(event, context):\n    return event\n"},
+    )
+    try:
+        created = lam.create_function(
+            FunctionName="active-test",
+            Runtime="python3.11",
+            Role=role["Role"]["Arn"],
+            Handler="handlers.handler",
+            Code={"ZipFile": package.read_bytes()},
+        )
+        assert created["State"] == "Active"
+        read = lam.get_function(FunctionName="active-test")["Configuration"]
+        assert (read["State"], read["LastUpdateStatus"]) == ("Active", "Successful")
+        lam.update_function_configuration(FunctionName="active-test", Timeout=5)
+        updated = lam.get_function_configuration(FunctionName="active-test")
+        assert (updated["State"], updated["LastUpdateStatus"]) == ("Active", "Successful")
+    finally:
+        lam.delete_function(FunctionName="active-test")
+        iam.delete_role(RoleName="active-test")
