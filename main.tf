@@ -86,15 +86,12 @@ module "test_client" {
 
   name_prefix                      = var.name_prefix
   allow_unauthenticated_identities = var.test_client.allow_unauthenticated_identities
+  user_pool                        = { pre_sign_up_function_arn = var.test_client.pre_sign_up_function_arn }
   bucket_name                      = module.storage.bucket_name
   prefixes                         = var.prefixes
   image_metadata_table             = module.storage.image_metadata_table
   album_metadata_table             = module.storage.album_metadata_table
-  describe_execution_function = {
-    name = module.pipeline.describe_execution_function_name
-    arn  = module.pipeline.describe_execution_function_arn
-  }
-  encryption = var.encryption
-  endpoint   = var.test_client.endpoint
-  tags       = var.tags
+  encryption                       = var.encryption
+  endpoint                         = var.test_client.endpoint
+  tags                             = var.tags
 }

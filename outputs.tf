@@ -53,6 +53,21 @@ output "identity_pool_id" {
   value       = one(module.test_client[*].identity_pool_id)
 }
 
+output "user_pool_id" {
+  description = "ID of the test web app's Cognito user pool, or null when test_client.enabled is false."
+  value       = one(module.test_client[*].user_pool_id)
+}
+
+output "user_pool_arn" {
+  description = "ARN of the test web app's Cognito user pool, or null when test_client.enabled is false."
+  value       = one(module.test_client[*].user_pool_arn)
+}
+
+output "user_pool_client_id" {
+  description = "ID of the web app's user pool client, or null when test_client.enabled is false."
+  value       = one(module.test_client[*].user_pool_client_id)
+}
+
 output "webapp_config" {
   description = "Runtime configuration of the test web app (webapp/public/config.json), or null when test_client.enabled is false."
   value       = one(module.test_client[*].webapp_config)

@@ -147,10 +147,11 @@ variable "logs" {
 
 
 variable "test_client" {
-  description = "The test web app's Cognito identity pool and browser role: off unless `enabled`. `endpoint` is the AWS endpoint the web app talks to (the local emulator); null against AWS."
+  description = "The test web app's sign-in (Cognito user pool and identity pool) and per-identity browser role: off unless `enabled`. Guests only with `allow_unauthenticated_identities`. `pre_sign_up_function_arn` runs before each sign-up (a throwaway environment's auto-confirm). `endpoint` is the AWS endpoint the web app talks to (the local emulator); null against AWS."
   type = object({
     enabled                          = optional(bool, false)
-    allow_unauthenticated_identities = optional(bool, true)
+    allow_unauthenticated_identities = optional(bool, false)
+    pre_sign_up_function_arn         = optional(string)
     endpoint                         = optional(string)
   })
   default  = {}

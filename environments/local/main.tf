@@ -12,7 +12,8 @@ module "image_pipeline" {
   tables = { point_in_time_recovery = false }
   logs   = { retention_in_days = 1 }
   test_client = {
-    enabled  = true
-    endpoint = var.aws_endpoint_url
+    enabled                  = true
+    pre_sign_up_function_arn = aws_lambda_function.auto_confirm.arn # sign_up.tf
+    endpoint                 = var.aws_endpoint_url
   }
 }

@@ -38,6 +38,21 @@ output "dead_letter_queue_url" {
   value       = module.image_pipeline.dead_letter_queue_url
 }
 
+output "user_pool_id" {
+  description = "ID of the Cognito user pool users sign up and sign in with."
+  value       = module.image_pipeline.user_pool_id
+}
+
+output "user_pool_client_id" {
+  description = "ID of the web app's user pool client (USER_PASSWORD_AUTH, no secret)."
+  value       = module.image_pipeline.user_pool_client_id
+}
+
+output "identity_pool_id" {
+  description = "ID of the Cognito identity pool whose credentials the web app uses."
+  value       = module.image_pipeline.identity_pool_id
+}
+
 output "webapp_config" {
   description = "Runtime configuration of the test web app (webapp/public/config.json)."
   value       = module.image_pipeline.webapp_config

@@ -13,6 +13,7 @@ provider "aws" {
 
   endpoints {
     cognitoidentity = var.aws_endpoint_url
+    cognitoidp      = var.aws_endpoint_url
     dynamodb        = var.aws_endpoint_url
     iam             = var.aws_endpoint_url
     kms             = var.aws_endpoint_url

@@ -1,3 +1,5 @@
+data "aws_partition" "current" {}
+
 data "aws_region" "current" {}
 
 locals {
@@ -9,16 +11,100 @@ locals {
     { authenticated = "authenticated" },
     var.allow_unauthenticated_identities ? { unauthenticated = "unauthenticated" } : {},
   )
+
+  # IAM policy variable: the caller's Cognito identity id. Every key and item of a user begins
+  # with it (Incoming/<id>/..., imageID and albumID "<id>/...", userID "<id>").
+  identity = "$${cognito-identity.amazonaws.com:sub}"
+  # What the web app writes in an album item, and nothing else.
+  album_attributes = ["albumID", "userID", "albumName", "creationTime"]
+  # Encryption keys are used only through the services that hold the data.
+  via_services = [for s in ["s3", "dynamodb"] : "${s}.${data.aws_region.current.name}.amazonaws.com"]
 }
 
-data "aws_partition" "current" {}
+resource "aws_cognito_user_pool" "this" {
+  #checkov:skip=CKV_AWS_366:Not an identity pool; see aws_cognito_identity_pool.this.
+  name                     = "${var.name_prefix}-users"
+  username_attributes      = ["email"]
+  auto_verified_attributes = ["email"]
+  deletion_protection      = var.user_pool.deletion_protection ? "ACTIVE" : "INACTIVE"
+  mfa_configuration        = "OPTIONAL"
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  password_policy {
+    minimum_length                   = var.user_pool.password_minimum_length
+    require_lowercase                = true
+    require_uppercase                = true
+    require_numbers                  = true
+    require_symbols                  = false
+    temporary_password_validity_days = 7
+  }
+
+  # The display name the web app shows: set at sign-up.
+  schema {
+    name                = "name"
+    attribute_data_type = "String"
+    required            = true
+    mutable             = true
+    string_attribute_constraints {
+      min_length = 1
+      max_length = 100
+    }
+  }
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  dynamic "lambda_config" {
+    for_each = var.user_pool.pre_sign_up_function_arn == null ? [] : [var.user_pool.pre_sign_up_function_arn]
+    content {
+      pre_sign_up = lambda_config.value
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cognito_user_pool_client" "web" {
+  name         = "${var.name_prefix}-web"
+  user_pool_id = aws_cognito_user_pool.this.id
+  # A browser cannot keep a secret.
+  generate_secret               = false
+  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
+  read_attributes               = ["email", "email_verified", "name"]
+  write_attributes              = ["email", "name"]
+  access_token_validity         = 60
+  id_token_validity             = 60
+  refresh_token_validity        = 30
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
 
 resource "aws_cognito_identity_pool" "this" {
-  #checkov:skip=CKV_AWS_366:The test web app has no sign-in, as the reference sample; guest access is a variable (allow_unauthenticated_identities) and the guest role only reaches its own prefixes, tables and one function.
+  #checkov:skip=CKV_AWS_366:Guests are off by default (allow_unauthenticated_identities); when on, they get the same per-identity isolation as signed-in users.
   identity_pool_name               = local.identity_pool_name
   allow_unauthenticated_identities = var.allow_unauthenticated_identities
   allow_classic_flow               = false
-  tags                             = var.tags
+
+  cognito_identity_providers {
+    client_id               = aws_cognito_user_pool_client.web.id
+    provider_name           = aws_cognito_user_pool.this.endpoint
+    server_side_token_check = true
+  }
+
+  tags = var.tags
 }
 
 data "aws_iam_policy_document" "trust" {
@@ -55,48 +141,77 @@ resource "aws_iam_role" "browser" {
   tags               = var.tags
 }
 
+# One policy for every identity: each reaches only what begins with its own identity id.
 data "aws_iam_policy_document" "browser" {
   statement {
-    sid       = "UploadIncoming"
-    actions   = ["s3:PutObject"]
-    resources = ["${local.bucket_arn}/${var.prefixes.incoming}*"]
+    sid       = "UploadOwnIncoming"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${local.bucket_arn}/${var.prefixes.incoming}${local.identity}/*"]
   }
 
   statement {
-    sid       = "ReadThumbnails"
+    sid       = "ReadOwnRenditions"
     actions   = ["s3:GetObject"]
-    resources = ["${local.bucket_arn}/${var.prefixes.thumbnails}*"]
+    resources = ["${local.bucket_arn}/${var.prefixes.thumbnails}${local.identity}/*"]
   }
 
+  # Items and album queries: imageID and albumID (the index's partition key) begin with the id.
   statement {
-    sid     = "ReadTables"
+    sid     = "ReadOwnImages"
     actions = ["dynamodb:GetItem", "dynamodb:Query"]
     resources = [
       var.image_metadata_table.arn,
       "${var.image_metadata_table.arn}/index/${var.image_metadata_table.index_name}",
+    ]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["${local.identity}/*"]
+    }
+  }
+
+  # Albums by id ("<id>/...") and the user's album list (userID = the id).
+  statement {
+    sid     = "ReadOwnAlbums"
+    actions = ["dynamodb:GetItem", "dynamodb:Query"]
+    resources = [
       var.album_metadata_table.arn,
       "${var.album_metadata_table.arn}/index/${var.album_metadata_table.index_name}",
     ]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = [local.identity, "${local.identity}/*"]
+    }
   }
 
   statement {
-    sid       = "CreateAlbums"
+    sid       = "CreateOwnAlbums"
     actions   = ["dynamodb:PutItem"]
     resources = [var.album_metadata_table.arn]
-  }
-
-  statement {
-    sid       = "DescribeExecution"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [var.describe_execution_function.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["${local.identity}/*"]
+    }
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:Attributes"
+      values   = local.album_attributes
+    }
   }
 
   dynamic "statement" {
     for_each = var.encryption.kms_key_arn == null ? [] : [var.encryption.kms_key_arn]
     content {
-      sid       = "DataKey"
+      sid       = "DataKeyThroughS3AndDynamoDB"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = local.via_services
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix for every name: the identity pool and the browser roles `<name_prefix>-browser-unauthenticated` and `<name_prefix>-browser-authenticated`."
+  description = "Prefix for every name: the user pool `<name_prefix>-users`, its client, the identity pool and the browser roles `<name_prefix>-browser-authenticated` (and `-unauthenticated`)."
   type        = string
 
   validation {
@@ -16,10 +16,31 @@ variable "tags" {
 }
 
 variable "allow_unauthenticated_identities" {
-  description = "Let the test web app get credentials without signing in, as the reference sample does. The browser role stays limited to its prefixes and tables."
+  description = "Let the web app get guest credentials without signing in. Off by default; guests then get the same per-identity isolation as signed-in users (their own prefix, items and albums)."
   type        = bool
-  default     = true
+  default     = false
   nullable    = false
+}
+
+variable "user_pool" {
+  description = "The Cognito user pool users sign up and sign in with (email as username, a display `name` attribute). `pre_sign_up_function_arn` runs before each sign-up (for example to auto-confirm users of a throwaway environment; grant cognito-idp.amazonaws.com lambda:InvokeFunction on it)."
+  type = object({
+    password_minimum_length  = optional(number, 12)
+    deletion_protection      = optional(bool, false)
+    pre_sign_up_function_arn = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.user_pool.password_minimum_length >= 8 && var.user_pool.password_minimum_length <= 99
+    error_message = "user_pool.password_minimum_length must be 8-99."
+  }
+
+  validation {
+    condition     = var.user_pool.pre_sign_up_function_arn == null || can(regex("^arn:aws[a-z-]*:lambda:", coalesce(var.user_pool.pre_sign_up_function_arn, "x")))
+    error_message = "user_pool.pre_sign_up_function_arn must be a Lambda function ARN."
+  }
 }
 
 variable "bucket_name" {
@@ -77,19 +98,6 @@ variable "album_metadata_table" {
   }
 }
 
-variable "describe_execution_function" {
-  description = "The describe_execution function (the pipeline module's outputs): the only function the browser may invoke."
-  type = object({
-    name = string
-    arn  = string
-  })
-  nullable = false
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:lambda:", var.describe_execution_function.arn))
-    error_message = "describe_execution_function.arn must be a Lambda function ARN."
-  }
-}
 
 variable "encryption" {
   description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the browser role then gets kms:Decrypt and kms:GenerateDataKey on it. `logs` is read by the modules that own log groups."

@@ -321,44 +321,64 @@ def test_trigger(module_plan):
 # ---- test-client ---------------------------------------------------------------------------
 
 
-def test_test_client_browser_policy(module_plan):
+def test_test_client_browser_policy_is_per_identity(module_plan):
+    """Every grant is limited to the caller's own identity id: keys, items, albums."""
     values = planned(module_plan("test-client", "readme"))
-    assert set(k.split('"')[1] for k in values if ".aws_iam_role.browser[" in k) == {
-        "authenticated",
-        "unauthenticated",
-    }
+    assert [k for k in values if ".aws_iam_role.browser[" in k] == [
+        'module.test_client.aws_iam_role.browser["authenticated"]'
+    ]
     policy = policy_statements(
-        values['module.test_client.aws_iam_role_policy.browser["unauthenticated"]']["policy"]
+        values['module.test_client.aws_iam_role_policy.browser["authenticated"]']["policy"]
     )
+    me = "${cognito-identity.amazonaws.com:sub}"
     image = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
     album = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-AlbumMetadata"
-    allow = lambda a, r: {"Effect": "Allow", "Action": sorted(a), "Resource": sorted(r)}  # noqa: E731
+
+    def allow(actions, resources, **condition):
+        return {
+            "Effect": "Allow",
+            "Action": sorted(actions),
+            "Resource": sorted(resources),
+            **({"Condition": condition} if condition else {}),
+        }
+
     assert policy == {
-        "UploadIncoming": allow(["s3:PutObject"], [f"{BUCKET}/Incoming/*"]),
-        "ReadThumbnails": allow(["s3:GetObject"], [f"{BUCKET}/Thumbnails/*"]),
-        "ReadTables": allow(
-            ["dynamodb:GetItem", "dynamodb:Query"],
-            [
-                image,
-                f"{image}/index/albumID-uploadTime-index",
-                album,
-                f"{album}/index/userID-creationTime-index",
-            ],
+        "UploadOwnIncoming": allow(
+            ["s3:PutObject", "s3:AbortMultipartUpload"], [f"{BUCKET}/Incoming/{me}/*"]
         ),
-        "CreateAlbums": allow(["dynamodb:PutItem"], [album]),
-        "DescribeExecution": allow(
-            ["lambda:InvokeFunction"],
-            [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-describe-execution"],
+        "ReadOwnRenditions": allow(["s3:GetObject"], [f"{BUCKET}/Thumbnails/{me}/*"]),
+        "ReadOwnImages": allow(
+            ["dynamodb:GetItem", "dynamodb:Query"],
+            [image, f"{image}/index/albumID-uploadTime-index"],
+            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{me}/*"}},
+        ),
+        "ReadOwnAlbums": allow(
+            ["dynamodb:GetItem", "dynamodb:Query"],
+            [album, f"{album}/index/userID-creationTime-index"],
+            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [me, f"{me}/*"]}},
+        ),
+        "CreateOwnAlbums": allow(
+            ["dynamodb:PutItem"],
+            [album],
+            **{
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{me}/*"},
+                "ForAllValues:StringEquals": {
+                    "dynamodb:Attributes": ["albumID", "userID", "albumName", "creationTime"]
+                },
+            },
         ),
     }
     pool = values["module.test_client.aws_cognito_identity_pool.this"]
-    assert pool["allow_unauthenticated_identities"] is True
+    assert pool["allow_unauthenticated_identities"] is False
+    client = values["module.test_client.aws_cognito_user_pool_client.web"]
+    assert client["generate_secret"] is False
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["explicit_auth_flows"]
 
 
-def test_test_client_no_guests(module_plan):
-    plan_json = module_plan("test-client", "no-guests")
-    roles = [k for k in planned(plan_json) if ".aws_iam_role.browser[" in k]
-    assert roles == ['module.test_client.aws_iam_role.browser["authenticated"]']
+def test_test_client_guests_get_the_same_isolation(module_plan):
+    values = planned(module_plan("test-client", "guests"))
+    policies = {k: v["policy"] for k, v in values.items() if ".aws_iam_role_policy.browser[" in k}
+    assert len(policies) == 2 and len(set(policies.values())) == 1
 
 
 def test_test_client_trust_policy_checks_aud_and_amr(stage, terraform_bin, tf_env):
@@ -393,14 +413,17 @@ def test_root_module_wires_the_parts(module_plan):
     browser = policy_statements(
         values[f'{prefix}.test_client[0].aws_iam_role_policy.browser["authenticated"]']["policy"]
     )
-    assert browser["ReadTables"]["Resource"] == sorted(
-        [
-            image,
-            f"{image}/index/albumID-uploadTime-index",
-            album,
-            album + "/index/userID-creationTime-index",
-        ]
-    )
+    assert browser["ReadOwnImages"]["Resource"] == [
+        image,
+        f"{image}/index/albumID-uploadTime-index",
+    ]
+    assert browser["ReadOwnAlbums"]["Resource"] == [
+        album,
+        f"{album}/index/userID-creationTime-index",
+    ]
+    assert browser["UploadOwnIncoming"]["Resource"] == [
+        f"arn:aws:s3:::{bucket}/Incoming/${{cognito-identity.amazonaws.com:sub}}/*"
+    ]
     statements = policy_statements(
         values[f'{prefix}.pipeline.aws_iam_role_policy.function["generate_thumbnail"]']["policy"]
     )

@@ -34,6 +34,7 @@ ROOTS = (
 )
 SERVICES = [
     "cognitoidentity",
+    "cognitoidp",
     "dynamodb",
     "iam",
     "kms",

@@ -2,7 +2,7 @@ module "test_client" {
   source = "../../modules/test-client"
 
   name_prefix                      = "photos-dev"
-  allow_unauthenticated_identities = false
+  allow_unauthenticated_identities = true
   bucket_name                      = "photos-dev-photos"
   image_metadata_table = {
     name       = "photos-dev-ImageMetadata"
@@ -13,9 +13,5 @@ module "test_client" {
     name       = "photos-dev-AlbumMetadata"
     arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-AlbumMetadata"
     index_name = "userID-creationTime-index"
-  }
-  describe_execution_function = {
-    name = "photos-dev-describe-execution"
-    arn  = "arn:aws:lambda:eu-west-1:123456789012:function:photos-dev-describe-execution"
   }
 }
