@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import piexif
 import pytest
 from PIL import Image
 
 from tests.conftest import ROOT, LocalAws
+from tests.e2e.conftest import terraform_in
 from tests.webapp.browser import run_e2e, start_webapp
 
 FIXTURES = ROOT / "tests" / "fixtures" / "images"
@@ -33,45 +30,6 @@ REQUIRED_OUTPUTS = {
     "album_metadata_table_name",
     "state_machine_arn",
 }
-
-
-def _terraform(tf_env: dict[str, str], workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["terraform", *args], cwd=workdir, env=tf_env, capture_output=True, text=True, timeout=900
-    )
-
-
-@pytest.fixture(scope="module")
-def deployed(local_aws: LocalAws, terraform_bin: str, tf_env, tmp_path_factory) -> dict[str, Any]:
-    """A copy of the repo's Terraform tree, packaged for the emulator and applied on it."""
-    repo = tmp_path_factory.mktemp("e2e") / "repo"
-    for part in ("modules", "environments/local"):
-        shutil.copytree(
-            ROOT / part, repo / part, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
-        )
-    for path in [ROOT / "statemachine.json.tftpl", *ROOT.glob("*.tf")]:  # the root module
-        shutil.copy(path, repo)
-    built = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "tools" / "package.py"),
-            "--target",
-            "local",
-            "--out-dir",
-            str(repo / "build" / "lambda"),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert built.returncode == 0, built.stderr
-    workdir = repo / "environments" / "local"
-    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"  # as package.py builds
-    tf_vars = ["-var", f"aws_endpoint_url={local_aws.endpoint_url}", "-var", f"runtime={runtime}"]
-    for args in (("init", "-input=false"), ("apply", "-input=false", "-auto-approve", *tf_vars)):
-        done = _terraform(tf_env, workdir, *args)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    raw = json.loads(_terraform(tf_env, workdir, "output", "-json").stdout)
-    return {"outputs": {k: v["value"] for k, v in raw.items()}, "workdir": workdir, "vars": tf_vars}
 
 
 def _camera_photo(width: int, height: int, orientation: int, lat: float, lon: float) -> bytes:
@@ -116,7 +74,8 @@ def _upload_all(local_aws: LocalAws, bucket: str, files: dict[str, bytes]) -> No
             Bucket=bucket,
             Key=f"Incoming/{name}",
             Body=body,
-            Metadata={"userid": "tester", "albumid": "tester/e2e"},
+            # The owner comes from the key's first segment ("e2e"), never from metadata.
+            Metadata={"albumid": "e2e/album"},
         )
 
 
@@ -177,7 +136,7 @@ def test_real_photos_succeed_with_their_metadata(processed):
         "Canon PowerShot G1 X Mark II",
     )
     assert canon["dimensions"] == {"width": 80, "height": 80}
-    assert canon["userID"] == "tester" and canon["albumID"] == "tester/e2e"
+    assert canon["userID"] == "e2e" and canon["albumID"] == "e2e/album"
 
     iphone = processed["e2e/iphone ü.jpg"]
     assert iphone["processingStatus"] == "SUCCEEDED"
@@ -277,9 +236,9 @@ def test_web_app_shows_uploads_in_chromium(deployed, processed):
 
 def test_second_plan_shows_no_changes_then_destroy_leaves_nothing(local_aws, deployed, tf_env):
     workdir, tf_vars = deployed["workdir"], deployed["vars"]
-    plan = _terraform(tf_env, workdir, "plan", "-input=false", "-detailed-exitcode", *tf_vars)
+    plan = terraform_in(tf_env, workdir, "plan", "-input=false", "-detailed-exitcode", *tf_vars)
     assert plan.returncode == 0, plan.stdout[-3000:] + plan.stderr
-    destroy = _terraform(tf_env, workdir, "destroy", "-input=false", "-auto-approve", *tf_vars)
+    destroy = terraform_in(tf_env, workdir, "destroy", "-input=false", "-auto-approve", *tf_vars)
     assert destroy.returncode == 0, destroy.stdout[-3000:] + destroy.stderr
     assert local_aws.client("s3").list_buckets()["Buckets"] == []
     assert local_aws.client("dynamodb").list_tables()["TableNames"] == []
@@ -290,6 +249,7 @@ def test_second_plan_shows_no_changes_then_destroy_leaves_nothing(local_aws, dep
         local_aws.client("cognito-identity").list_identity_pools(MaxResults=10)["IdentityPools"]
         == []
     )
+    assert local_aws.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
     roles = local_aws.client("iam").list_roles()["Roles"]
     assert [r["RoleName"] for r in roles if r["RoleName"].startswith("image-pipeline-local")] == []
     groups = local_aws.client("logs").describe_log_groups()["logGroups"]
