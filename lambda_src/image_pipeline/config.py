@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 DEFAULT_MAX_IMAGE_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit
+DEFAULT_MAX_OBJECT_BYTES = 50 * 1024 * 1024  # 50 MiB
 DEFAULT_THUMBNAIL_SIZE = 250
 
 
@@ -61,13 +62,19 @@ class StartConfig:
 @dataclass(frozen=True)
 class ImageLimits:
     """``MAX_IMAGE_PIXELS``: every function that decodes an image refuses more pixels than this
-    (ImageTooLarge), and Pillow's own bomb limit follows it (see ``imaging``)."""
+    (ImageTooLarge), and Pillow's own bomb limit follows it (see ``imaging``).
+    ``MAX_OBJECT_BYTES``: every function that reads an uploaded object refuses a larger one
+    (ImageTooLarge) from its size, before reading its content."""
 
     max_image_pixels: int
+    max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
 
     @classmethod
     def from_env(cls) -> ImageLimits:
-        return cls(max_image_pixels=_int("MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS))
+        return cls(
+            max_image_pixels=_int("MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS),
+            max_object_bytes=_int("MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
+        )
 
 
 @dataclass(frozen=True)
@@ -75,13 +82,16 @@ class LabelConfig:
     max_labels: int
     min_confidence: float
     max_image_pixels: int  # the rendition made for Rekognition decodes the image
+    max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES  # ... and reads the whole object
 
     @classmethod
     def from_env(cls) -> LabelConfig:
+        limits = ImageLimits.from_env()
         return cls(
             max_labels=_int("MAX_LABELS", 10),
             min_confidence=_float("MIN_CONFIDENCE", 60.0),
-            max_image_pixels=ImageLimits.from_env().max_image_pixels,
+            max_image_pixels=limits.max_image_pixels,
+            max_object_bytes=limits.max_object_bytes,
         )
 
 
@@ -90,13 +100,16 @@ class ThumbnailConfig:
     size: int
     prefix: str
     max_image_pixels: int
+    max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
 
     @classmethod
     def from_env(cls) -> ThumbnailConfig:
+        limits = ImageLimits.from_env()
         return cls(
             size=_int("THUMBNAIL_SIZE", DEFAULT_THUMBNAIL_SIZE),
             prefix=os.environ.get("THUMBNAIL_PREFIX") or "Thumbnails/",
-            max_image_pixels=ImageLimits.from_env().max_image_pixels,
+            max_image_pixels=limits.max_image_pixels,
+            max_object_bytes=limits.max_object_bytes,
         )
 
 

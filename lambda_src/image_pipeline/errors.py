@@ -25,7 +25,8 @@ class FileTypeNotSupported(PipelineError):
 
 class ImageTooLarge(PipelineError):
     """More pixels than MAX_IMAGE_PIXELS, refused before any decoding (every function that
-    decodes an image: extract_metadata, generate_thumbnail, detect_labels' rendition)."""
+    decodes an image: extract_metadata, generate_thumbnail, detect_labels' rendition), or more
+    bytes than MAX_OBJECT_BYTES, refused from the object's size before its content is read."""
 
 
 class ImageDecodeError(PipelineError):
@@ -34,6 +35,12 @@ class ImageDecodeError(PipelineError):
 
 class InvalidInput(PipelineError):
     """An event without the shape docs/contracts.md gives it (a mis-wired state machine)."""
+
+
+class OwnerMismatch(PipelineError):
+    """The upload's key has no owner folder, or its user metadata claims another owner (a
+    ``userid`` or an ``albumid`` of another identity): start_execution records the item FAILED
+    and starts nothing."""
 
 
 class ExecutionNotAllowed(PipelineError):

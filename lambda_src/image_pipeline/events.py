@@ -39,8 +39,12 @@ def optional_text(event: object, name: str) -> str:
 
 
 def s3_location(event: object) -> S3Location:
-    """``{s3Bucket, s3Key, ...}``."""
-    return S3Location(bucket=text(event, "s3Bucket"), key=text(event, "s3Key"))
+    """``{s3Bucket, s3Key, s3VersionId?, ...}``: the object, and the version start_execution
+    saw when the bucket is versioned (absent or null: the current version)."""
+    version = fields(event).get("s3VersionId")
+    if version is not None and (not isinstance(version, str) or not version):
+        raise InvalidInput("The event's s3VersionId must be a non-empty string or null")
+    return S3Location(bucket=text(event, "s3Bucket"), key=text(event, "s3Key"), version_id=version)
 
 
 def stored_metadata(event: object) -> StoredMetadata:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from image_pipeline.clients import client, error_code
-from image_pipeline.config import DEFAULT_MAX_IMAGE_PIXELS
-from image_pipeline.models import Label
+from image_pipeline.config import DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_OBJECT_BYTES
+from image_pipeline.models import Label, S3Location
+from image_pipeline.sources import read_object
 
 # Rekognition reads S3 objects up to 15 MB, JPEG/PNG in RGB: for anything else (a 48 MP photo,
 # a CMYK JPEG) it gets a reduced RGB rendition as bytes (<= 5 MB) instead.
@@ -14,11 +15,12 @@ _RENDITION_CODES = {"ImageTooLargeException", "InvalidImageFormatException"}
 RENDITION_BOX = 1024
 
 
-def _rendition(bucket: str, key: str, max_image_pixels: int) -> bytes:
-    """The object decoded (within the pixel limit: ImageTooLarge) and reduced for Rekognition."""
+def _rendition(image: S3Location, max_image_pixels: int, max_object_bytes: int) -> bytes:
+    """The object read (within the size limit) and decoded (within the pixel limit), both
+    refused with ImageTooLarge, then reduced for Rekognition."""
     from image_pipeline.imaging import make_thumbnail  # Pillow only where it is needed
 
-    data = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    data = read_object(image, max_object_bytes)
     return make_thumbnail(data, RENDITION_BOX, max_image_pixels).data
 
 
@@ -26,25 +28,30 @@ def detect_labels(
     bucket: str,
     key: str,
     *,
+    version_id: str | None = None,
     max_labels: int = 10,
     min_confidence: float = 60.0,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
 ) -> list[Label]:
     """``[{name, confidence}]``, most confident first, from Rekognition DetectLabels.
 
-    Rekognition reads the object itself; only when it refuses it is the image decoded here,
-    refused with ImageTooLarge above ``max_image_pixels`` like every other decoding step.
+    Rekognition reads the object itself (``version_id`` when given, the version the pipeline
+    checked); only when it refuses it is the image read and decoded here, refused with
+    ImageTooLarge above ``max_object_bytes`` or ``max_image_pixels`` like every other step.
     """
+    image = S3Location(bucket, key, version_id)
     rekognition = client("rekognition")
     params: dict[str, Any] = {"MaxLabels": max_labels, "MinConfidence": min_confidence}
+    s3_object = {"Bucket": bucket, "Name": key}
+    if version_id:
+        s3_object["Version"] = version_id
     try:
-        response = rekognition.detect_labels(
-            Image={"S3Object": {"Bucket": bucket, "Name": key}}, **params
-        )
+        response = rekognition.detect_labels(Image={"S3Object": s3_object}, **params)
     except Exception as exc:
         if error_code(exc) not in _RENDITION_CODES:
             raise
-        rendition = _rendition(bucket, key, max_image_pixels)
+        rendition = _rendition(image, max_image_pixels, max_object_bytes)
         response = rekognition.detect_labels(Image={"Bytes": rendition}, **params)
     labels: list[Label] = [
         {"name": label["Name"], "confidence": round(float(label.get("Confidence", 0.0)), 2)}

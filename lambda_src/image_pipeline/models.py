@@ -86,8 +86,11 @@ class ThumbnailResult(TypedDict):
 
 @dataclass(frozen=True)
 class S3Location:
+    """An S3 object; ``version_id`` pins the version to read (None: the current one)."""
+
     bucket: str
     key: str
+    version_id: str | None = None
 
 
 # ------------------------------------------------------------------------- outcomes
@@ -109,12 +112,15 @@ class FailureResult(TypedDict):
 
 
 class ExecutionInput(TypedDict):
-    """The state machine's input, written by start_execution."""
+    """The state machine's input, written by start_execution. ``userID`` is the key's owner
+    folder; ``s3VersionId`` the version the S3 event named (None on an unversioned bucket),
+    the version every step reads."""
 
     s3Bucket: str
     s3Key: str
+    s3VersionId: str | None
     imageID: str
-    userID: str | None
+    userID: str
     albumID: str | None
     uploadTime: int
 
@@ -154,6 +160,15 @@ class SkippedRecord(TypedDict):
     executionArn: NotRequired[str]
 
 
+class RefusedRecord(TypedDict):
+    """An upload recorded FAILED by start_execution itself (no execution started)."""
+
+    s3Key: str
+    imageID: str
+    error: str
+    cause: str
+
+
 class FailedRecord(TypedDict):
     s3Key: str
     error: str
@@ -164,3 +179,4 @@ class StartOutput(TypedDict):
 
     started: list[StartedRecord]
     skipped: list[SkippedRecord]
+    refused: list[RefusedRecord]

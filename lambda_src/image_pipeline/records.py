@@ -68,10 +68,26 @@ def put_pending(table: str, pending: PendingItem) -> bool:
 
     Returns False when the condition failed (the caller finds out why with ``get``).
     """
+    return _put_fresh(table, pending, pending.attributes())
+
+
+def put_refused(table: str, pending: PendingItem, error: str, cause: str) -> bool:
+    """Write the item FAILED with ``error`` and ``cause`` at once (an upload start_execution
+    refuses: no execution starts), on the same condition as ``put_pending``."""
+    attributes = {
+        **pending.attributes(),
+        "processingStatus": FAILED,
+        "error": error,
+        "cause": cause,
+    }
+    return _put_fresh(table, pending, attributes)
+
+
+def _put_fresh(table: str, pending: PendingItem, attributes: dict[str, Any]) -> bool:
     try:
         client("dynamodb").put_item(
             TableName=table,
-            Item={key: _serialize(value) for key, value in pending.attributes().items()},
+            Item={key: _serialize(value) for key, value in attributes.items()},
             ConditionExpression=(
                 "attribute_not_exists(imageID) OR "
                 "(executionArn <> :executionArn AND "

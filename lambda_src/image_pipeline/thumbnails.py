@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from image_pipeline.clients import client
 from image_pipeline.config import ThumbnailConfig
-from image_pipeline.models import ThumbnailResult
+from image_pipeline.models import S3Location, ThumbnailResult
 from image_pipeline.observability import logger
+from image_pipeline.sources import read_object
 
 
-def thumbnail_object(
-    bucket: str, key: str, image_id: str, config: ThumbnailConfig
-) -> ThumbnailResult:
-    """Write ``<config.prefix><image_id>``; ImageTooLarge above ``config.max_image_pixels``."""
+def thumbnail_object(image: S3Location, image_id: str, config: ThumbnailConfig) -> ThumbnailResult:
+    """Write ``<config.prefix><image_id>`` from ``image`` (its pinned version when it has one);
+    ImageTooLarge above ``config.max_object_bytes`` (before reading it) or
+    ``config.max_image_pixels`` (before decoding it)."""
     from image_pipeline.imaging import make_thumbnail  # Pillow only where it is needed
 
-    data = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    data = read_object(image, config.max_object_bytes)
     thumb = make_thumbnail(data, config.size, config.max_image_pixels)
     del data
     out_key = config.prefix + image_id
     client("s3").put_object(
-        Bucket=bucket,
+        Bucket=image.bucket,
         Key=out_key,
         Body=thumb.data,
         ContentType=thumb.content_type,
@@ -29,4 +30,9 @@ def thumbnail_object(
         "Thumbnail written",
         extra={"s3Key": out_key, "width": thumb.width, "height": thumb.height},
     )
-    return {"s3Bucket": bucket, "s3Key": out_key, "width": thumb.width, "height": thumb.height}
+    return {
+        "s3Bucket": image.bucket,
+        "s3Key": out_key,
+        "width": thumb.width,
+        "height": thumb.height,
+    }

@@ -1,4 +1,10 @@
-"""start_execution: S3 ObjectCreated records -> ImageMetadata item + one execution per object."""
+"""start_execution: S3 ObjectCreated records -> ImageMetadata item + one execution per object.
+
+The owner is the key's first folder under the incoming prefix (``ownership``); an upload whose
+metadata claims another owner is recorded FAILED (OwnerMismatch) and starts nothing. The
+execution reads the version the event named (``s3VersionId``), so an object replaced while it
+runs is never the one checked.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +12,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from image_pipeline import executions, records
+from image_pipeline import executions, ownership, records
 from image_pipeline.clients import client, error_code
 from image_pipeline.config import StartConfig
+from image_pipeline.errors import OwnerMismatch
 from image_pipeline.models import (
     ExecutionInput,
     FailedRecord,
+    RefusedRecord,
     S3Notification,
     SkippedRecord,
     StartedRecord,
     StartOutput,
 )
 from image_pipeline.observability import logger
+from image_pipeline.sources import object_params
 
 
 @dataclass
 class StartResult:
     started: list[StartedRecord] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
+    refused: list[RefusedRecord] = field(default_factory=list)
     failed: list[FailedRecord] = field(default_factory=list)
 
     def as_dict(self) -> StartOutput:
-        return {"started": self.started, "skipped": self.skipped}
+        return {"started": self.started, "skipped": self.skipped, "refused": self.refused}
 
 
 class StartFailed(RuntimeError):
@@ -44,10 +54,10 @@ def _epoch_ms(event_time: str | None) -> int:
     return int(datetime.now().timestamp() * 1000)
 
 
-def _user_metadata(bucket: str, key: str) -> dict[str, str] | None:
-    """The object's user metadata, or None when the object is gone."""
+def _user_metadata(bucket: str, key: str, version_id: str | None) -> dict[str, str] | None:
+    """The user metadata of the object (of ``version_id`` when given), or None when it is gone."""
     try:
-        head = client("s3").head_object(Bucket=bucket, Key=key)
+        head = client("s3").head_object(**object_params(bucket, key, version_id))
     except Exception as exc:
         if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
             return None
@@ -80,18 +90,22 @@ def start_one(config: StartConfig, record: S3Notification, result: StartResult) 
     arn = executions.execution_arn(config.state_machine_arn, name)
     logger.append_keys(imageID=image_id, executionArn=arn)
 
-    user_meta = _user_metadata(bucket, key)
+    user_meta = _user_metadata(bucket, key, record.version_id)
     if user_meta is None:
         result.skipped.append({"s3Key": key, "reason": "object no longer exists"})
         return
+    owned = ownership.decide(image_id, user_meta, config.incoming_prefix)
     item = records.PendingItem(
         image_id=image_id,
         s3_key=key,
         upload_time=_epoch_ms(record.event_time),
         execution_arn=arn,
-        user_id=user_meta.get("userid") or None,
-        album_id=user_meta.get("albumid") or None,
+        user_id=owned.owner,
+        album_id=owned.album_id,
     )
+    if isinstance(owned, ownership.Refusal):
+        _refuse(config, item, owned.cause, result)
+        return
     if not records.put_pending(config.table_name, item):
         current = records.get(config.table_name, image_id) or {}
         if current.get("executionArn") != arn:
@@ -106,9 +120,10 @@ def start_one(config: StartConfig, record: S3Notification, result: StartResult) 
     payload: ExecutionInput = {
         "s3Bucket": bucket,
         "s3Key": key,
+        "s3VersionId": record.version_id,
         "imageID": image_id,
-        "userID": item.user_id,
-        "albumID": item.album_id,
+        "userID": owned.owner,
+        "albumID": owned.album_id,
         "uploadTime": item.upload_time,
     }
     if not executions.start(config.state_machine_arn, name, payload):
@@ -120,6 +135,27 @@ def start_one(config: StartConfig, record: S3Notification, result: StartResult) 
     records.mark_running(config.table_name, image_id, arn)
     logger.info("Started execution", extra={"s3Key": key})
     result.started.append({"s3Key": key, "imageID": image_id, "executionArn": arn})
+
+
+def _refuse(
+    config: StartConfig, item: records.PendingItem, cause: str, result: StartResult
+) -> None:
+    """Record the upload FAILED with OwnerMismatch, its owner taken from the key (so its real
+    owner sees it); no execution starts. A redelivered event changes nothing."""
+    error = OwnerMismatch.__name__
+    logger.warning("Upload refused", extra={"s3Key": item.s3_key, "error": error, "cause": cause})
+    if not records.put_refused(config.table_name, item, error, cause):
+        current = records.get(config.table_name, item.image_id) or {}
+        reason = (
+            "already recorded"
+            if current.get("executionArn") == item.execution_arn
+            else "superseded by a newer upload"
+        )
+        result.skipped.append({"s3Key": item.s3_key, "reason": reason})
+        return
+    result.refused.append(
+        {"s3Key": item.s3_key, "imageID": item.image_id, "error": error, "cause": cause}
+    )
 
 
 def start_executions(config: StartConfig, notifications: Iterable[S3Notification]) -> StartResult:

@@ -17,6 +17,9 @@ BUCKET = "image-pipeline-photos"
 TABLE = "ImageMetadata"
 STATE_MACHINE = "image-pipeline"
 STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
+# Cognito identity ids: the owner folder the browser role may write under, and someone else's.
+OWNER = "us-east-1:0d6c9a3e-5b1f-4c2d-8e7a-1234567890ab"
+OTHER = "eu-west-1:ffffffff-0000-4000-8000-000000000000"
 
 
 @dataclass
@@ -64,7 +67,13 @@ def pipeline_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("MAX_IMAGE_PIXELS", "THUMBNAIL_SIZE", "MAX_LABELS", "MIN_CONFIDENCE"):
+    for name in (
+        "MAX_IMAGE_PIXELS",
+        "MAX_OBJECT_BYTES",
+        "THUMBNAIL_SIZE",
+        "MAX_LABELS",
+        "MIN_CONFIDENCE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -87,6 +96,13 @@ def s3(aws: None):
     client = boto3.client("s3", region_name=REGION)
     client.create_bucket(Bucket=BUCKET)
     return client
+
+
+@pytest.fixture
+def versioned(s3):
+    """The photo bucket with versioning on (as the storage module creates it)."""
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    return s3
 
 
 @pytest.fixture

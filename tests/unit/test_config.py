@@ -18,9 +18,24 @@ def test_defaults(monkeypatch):
     for name in ("MAX_IMAGE_PIXELS", "THUMBNAIL_SIZE", "THUMBNAIL_PREFIX", "MAX_LABELS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("MIN_CONFIDENCE", raising=False)
-    assert ImageLimits.from_env().max_image_pixels == 89_478_485
-    assert ThumbnailConfig.from_env() == ThumbnailConfig(250, "Thumbnails/", 89_478_485)
-    assert LabelConfig.from_env() == LabelConfig(10, 60.0, 89_478_485)
+    monkeypatch.delenv("MAX_OBJECT_BYTES", raising=False)
+    assert ImageLimits.from_env() == ImageLimits(89_478_485, 52_428_800)
+    assert ThumbnailConfig.from_env() == ThumbnailConfig(250, "Thumbnails/", 89_478_485, 52_428_800)
+    assert LabelConfig.from_env() == LabelConfig(10, 60.0, 89_478_485, 52_428_800)
+
+
+def test_every_reading_function_reads_the_same_size_limit(monkeypatch):
+    monkeypatch.setenv("MAX_OBJECT_BYTES", "1048576")
+    assert ImageLimits.from_env().max_object_bytes == 1_048_576
+    assert ThumbnailConfig.from_env().max_object_bytes == 1_048_576
+    assert LabelConfig.from_env().max_object_bytes == 1_048_576
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "50MiB"])
+def test_bad_size_limits(monkeypatch, value):
+    monkeypatch.setenv("MAX_OBJECT_BYTES", value)
+    with pytest.raises(ConfigError, match="MAX_OBJECT_BYTES"):
+        ImageLimits.from_env()
 
 
 def test_every_decoding_function_reads_the_same_pixel_limit(monkeypatch):

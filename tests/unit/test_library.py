@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 
 import pytest
-from image_pipeline import events, outcome, trigger
+from image_pipeline import events, outcome, ownership, trigger
 from image_pipeline.config import StartConfig
 from image_pipeline.errors import InvalidInput
 from image_pipeline.models import S3Location, S3Notification
+from image_pipeline.ownership import Ownership, Refusal
 from image_pipeline.transform import check_stored, transform_metadata
 
-from .conftest import BUCKET, STATE_MACHINE_ARN, TABLE, load_event, s3_event, s3_record
+from .conftest import (
+    BUCKET,
+    OTHER,
+    OWNER,
+    STATE_MACHINE_ARN,
+    TABLE,
+    load_event,
+    s3_event,
+    s3_record,
+)
 
 ARN = STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:") + ":photo-jpg-abc"
 CONFIG = StartConfig(table_name=TABLE, state_machine_arn=STATE_MACHINE_ARN, incoming_prefix="In/")
@@ -69,6 +79,22 @@ def test_tags_are_names_with_numeric_confidences_only():
         {"name": "Cat"},
     ]
     assert events.tags(None) == [] and events.tags("Sky") == []
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"), (None, None)],
+)
+def test_s3_location_carries_the_version_to_read(version, expected):
+    event = {"s3Bucket": BUCKET, "s3Key": "Incoming/x.jpg", "s3VersionId": version}
+    assert events.s3_location(event) == S3Location(BUCKET, "Incoming/x.jpg", expected)
+    assert events.s3_location({"s3Bucket": BUCKET, "s3Key": "k"}).version_id is None
+
+
+@pytest.mark.parametrize("version", ["", 7, ["v1"], {"id": "v1"}])
+def test_s3_location_refuses_a_malformed_version(version):
+    with pytest.raises(InvalidInput, match="s3VersionId"):
+        events.s3_location({"s3Bucket": BUCKET, "s3Key": "k", "s3VersionId": version})
 
 
 def test_thumbnail_location():
@@ -172,14 +198,85 @@ def test_record_failure_takes_typed_arguments(table):
 
 
 def test_start_executions_takes_a_config_and_notifications(stack):
-    stack["s3"].put_object(Bucket=BUCKET, Key="In/photo.jpg", Body=b"x")
+    stack["s3"].put_object(Bucket=BUCKET, Key=f"In/{OWNER}/photo.jpg", Body=b"x")
     notes = [
-        S3Notification("ObjectCreated:Put", BUCKET, "In/photo.jpg", etag="e1"),
+        S3Notification("ObjectCreated:Put", BUCKET, f"In/{OWNER}/photo.jpg", etag="e1"),
         S3Notification("ObjectCreated:Put", BUCKET, "Incoming/photo.jpg", etag="e1"),
     ]
     result = trigger.start_executions(CONFIG, notes)
     [started] = result.started
-    assert (started["s3Key"], started["imageID"]) == ("In/photo.jpg", "photo.jpg")
+    assert (started["s3Key"], started["imageID"]) == (f"In/{OWNER}/photo.jpg", f"{OWNER}/photo.jpg")
     assert result.skipped == [{"s3Key": "Incoming/photo.jpg", "reason": "not under In/"}]
     execution = stack["sfn"].describe_execution(executionArn=started["executionArn"])
-    assert json.loads(execution["input"])["s3Key"] == "In/photo.jpg"
+    assert json.loads(execution["input"])["s3Key"] == f"In/{OWNER}/photo.jpg"
+
+
+# ------------------------------------------------------------------------- ownership
+
+
+@pytest.mark.parametrize(
+    ("image_id", "metadata", "expected"),
+    [
+        (f"{OWNER}/Trip/a.jpg", {}, Ownership(OWNER, f"{OWNER}/Trip")),
+        (f"{OWNER}/Trip/2026/a.jpg", {}, Ownership(OWNER, f"{OWNER}/Trip")),
+        (f"{OWNER}/a.jpg", {}, Ownership(OWNER, None)),
+        (f"{OWNER}//a.jpg", {}, Ownership(OWNER, None)),
+        (
+            f"{OWNER}/Trip/a.jpg",
+            {"albumid": f"{OWNER}/Summer"},
+            Ownership(OWNER, f"{OWNER}/Summer"),
+        ),
+        (
+            f"{OWNER}/Trip/a.jpg",
+            {"albumid": "Summer/2026"},
+            Ownership(OWNER, f"{OWNER}/Summer/2026"),
+        ),
+        (f"{OWNER}/Trip/a.jpg", {"albumid": OWNER}, Ownership(OWNER, f"{OWNER}/Trip")),
+        (f"{OWNER}/Trip/a.jpg", {"albumid": f"{OWNER}/"}, Ownership(OWNER, f"{OWNER}/Trip")),
+        (f"{OWNER}/Trip/a.jpg", {"albumid": "", "userid": ""}, Ownership(OWNER, f"{OWNER}/Trip")),
+        # Almost an identity id (37 hex characters): an album name like any other.
+        (f"{OWNER}/a.jpg", {"albumid": OTHER + "f/x"}, Ownership(OWNER, f"{OWNER}/{OTHER}f/x")),
+        ("alice/a.jpg", {"userid": "alice", "albumid": "alice/x"}, Ownership("alice", "alice/x")),
+        ("alice/a.jpg", {"albumid": "bob/x"}, Ownership("alice", "alice/bob/x")),
+        (
+            f"{OWNER}/a.jpg",
+            {"userid": OTHER},
+            Refusal(OWNER, None, "userid metadata names another owner than the key"),
+        ),
+        (
+            f"{OWNER}/Trip/a.jpg",
+            {"albumid": f"{OTHER}/Trip"},
+            Refusal(OWNER, f"{OWNER}/Trip", "albumid metadata names another owner's album"),
+        ),
+        (
+            "alice/a.jpg",
+            {"albumid": f"{OTHER}/Trip"},
+            Refusal("alice", None, "albumid metadata names another owner's album"),
+        ),
+        (
+            "a.jpg",
+            {"userid": OWNER},
+            Refusal(None, None, "The key has no owner folder: it must be In/<identityId>/..."),
+        ),
+    ],
+)
+def test_ownership_comes_from_the_key(image_id, metadata, expected):
+    assert ownership.decide(image_id, metadata, "In/") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (OWNER, True),
+        (OTHER, True),
+        ("ap-southeast-2:00000000-0000-0000-0000-000000000000", True),
+        ("us-gov-west-1:00000000-0000-0000-0000-000000000000", True),
+        ("US-EAST-1:00000000-0000-0000-0000-000000000000", False),
+        ("us-east-1:00000000-0000-0000-0000-00000000000", False),
+        ("us-east-1:" + "0" * 36 + "/x", False),
+        ("alice", False),
+        ("", False),
+    ],
+)
+def test_identity_ids(value, expected):
+    assert ownership.is_identity_id(value) is expected

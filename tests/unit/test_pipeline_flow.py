@@ -20,7 +20,10 @@ from image_pipeline.handlers import (
 )
 
 from . import images
-from .conftest import BUCKET, s3_event, s3_record
+from .conftest import BUCKET, OWNER, s3_event, s3_record
+
+STOCKHOLM = f"Incoming/{OWNER}/Trips/Stockholm 2014.jpg"
+THUMBNAIL = f"Thumbnails/{OWNER}/Trips/Stockholm 2014.jpg"
 
 
 def lambda_error(exc: Exception) -> dict:
@@ -30,21 +33,18 @@ def lambda_error(exc: Exception) -> dict:
 
 
 def run_state_machine(state: dict, execution_arn: str, ctx) -> str:
+    read = ("s3Bucket", "s3Key", "s3VersionId")
     try:
         state["extractedMetadata"] = extract_metadata.handler(
-            {k: state[k] for k in ("s3Bucket", "s3Key", "imageID")}, ctx
+            {k: state[k] for k in (*read, "imageID")}, ctx
         )
         if state["extractedMetadata"]["format"] not in ("JPEG", "PNG"):
             state["error"] = {"Error": "FileTypeNotSupported", "Cause": "Image type not supported!"}
         else:
             state["extractedMetadata"] = transform_metadata.handler(state["extractedMetadata"], ctx)
             state["parallelResults"] = [
-                detect_labels.handler(
-                    {"s3Bucket": state["s3Bucket"], "s3Key": state["s3Key"]}, ctx
-                ),
-                generate_thumbnail.handler(
-                    {k: state[k] for k in ("s3Bucket", "s3Key", "imageID")}, ctx
-                ),
+                detect_labels.handler({k: state[k] for k in read}, ctx),
+                generate_thumbnail.handler({k: state[k] for k in (*read, "imageID")}, ctx),
             ]
             store_metadata.handler(
                 {
@@ -71,19 +71,27 @@ def run_state_machine(state: dict, execution_arn: str, ctx) -> str:
     return "FAILED"
 
 
-def upload_and_run(stack, key: str, data: bytes, ctx) -> dict:
-    stack["s3"].put_object(Bucket=BUCKET, Key=key, Body=data, Metadata={"userid": "u1"})
-    [started] = start_execution.handler(s3_event(s3_record(key)), ctx)["started"]
+def start(stack, key: str, data: bytes, ctx) -> tuple[str, dict]:
+    """Upload and let start_execution start it: the execution ARN and its input."""
+    put = stack["s3"].put_object(Bucket=BUCKET, Key=key, Body=data, Metadata={"userid": OWNER})
+    record = s3_record(key, version_id=put.get("VersionId"))
+    [started] = start_execution.handler(s3_event(record), ctx)["started"]
     arn = started["executionArn"]
-    state = json.loads(stack["sfn"].describe_execution(executionArn=arn)["input"])
+    return arn, json.loads(stack["sfn"].describe_execution(executionArn=arn)["input"])
+
+
+def stored_item(stack, image_id: str) -> dict:
+    return stack["table"].get_item(Key={"imageID": image_id}, ConsistentRead=True)["Item"]
+
+
+def upload_and_run(stack, key: str, data: bytes, ctx) -> dict:
+    arn, state = start(stack, key, data, ctx)
     run_state_machine(state, arn, ctx)
-    return stack["table"].get_item(Key={"imageID": started["imageID"]}, ConsistentRead=True)["Item"]
+    return stored_item(stack, state["imageID"])
 
 
 def test_real_photo_ends_succeeded_with_everything(stack, lambda_context):
-    item = upload_and_run(
-        stack, "Incoming/Stockholm 2014.jpg", images.fixture("has-lens-info.jpg"), lambda_context
-    )
+    item = upload_and_run(stack, STOCKHOLM, images.fixture("has-lens-info.jpg"), lambda_context)
     assert item["processingStatus"] == "SUCCEEDED"
     assert item["imageFormat"] == "JPEG"
     assert item["dimensions"] == {"width": 102, "height": 205}
@@ -91,11 +99,11 @@ def test_real_photo_ends_succeeded_with_everything(stack, lambda_context):
     assert (item["exifMake"], item["exifModel"]) == ("Apple", "iPhone 4S")
     assert item["creationTime"] == "2014-09-01T15:03:47"
     assert round(item["geo"]["latitude"], 4) == Decimal("59.3325")
-    assert item["thumbnail"] == {"s3Bucket": BUCKET, "s3Key": "Thumbnails/Stockholm 2014.jpg"}
+    assert item["thumbnail"] == {"s3Bucket": BUCKET, "s3Key": THUMBNAIL}
     assert item["tags"] and all("name" in tag for tag in item["tags"])
-    assert item["userID"] == "u1" and "albumID" not in item
+    assert (item["userID"], item["albumID"]) == (OWNER, f"{OWNER}/Trips")
     assert "error" not in item
-    thumb = stack["s3"].head_object(Bucket=BUCKET, Key="Thumbnails/Stockholm 2014.jpg")
+    thumb = stack["s3"].head_object(Bucket=BUCKET, Key=THUMBNAIL)
     assert thumb["ContentType"] == "image/jpeg"
 
 
@@ -103,7 +111,7 @@ def test_png_without_exif_ends_succeeded(stack, lambda_context):
     from PIL import Image
 
     data = images.encode(Image.new("RGBA", (640, 320), (1, 2, 3, 128)), "PNG")
-    item = upload_and_run(stack, "Incoming/alpha.png", data, lambda_context)
+    item = upload_and_run(stack, f"Incoming/{OWNER}/alpha.png", data, lambda_context)
     assert item["processingStatus"] == "SUCCEEDED"
     assert item["imageFormat"] == "PNG"
     assert not {"exifMake", "exifModel", "creationTime", "geo"} & item.keys()
@@ -121,8 +129,54 @@ def test_png_without_exif_ends_succeeded(stack, lambda_context):
     ids=["text", "empty", "gif", "bomb", "truncated"],
 )
 def test_bad_files_end_failed_with_name_and_cause(stack, lambda_context, data, error, cause_start):
-    item = upload_and_run(stack, "Incoming/bad.jpg", data, lambda_context)
+    item = upload_and_run(stack, f"Incoming/{OWNER}/bad.jpg", data, lambda_context)
     assert item["processingStatus"] == "FAILED"
     assert item["error"] == error
     assert item["cause"].startswith(cause_start)
     assert len(item["cause"]) <= 300
+
+
+def test_an_object_over_the_size_limit_ends_failed_unread(stack, lambda_context, monkeypatch):
+    monkeypatch.setenv("MAX_OBJECT_BYTES", "22492")  # the photo is 22493 bytes
+    item = upload_and_run(stack, STOCKHOLM, images.fixture("has-lens-info.jpg"), lambda_context)
+    assert item["processingStatus"] == "FAILED"
+    assert item["error"] == "ImageTooLarge"
+    assert item["cause"] == "The object is 22493 bytes, over the limit of 22492 bytes"
+    assert "thumbnail" not in item and "imageFormat" not in item
+
+
+def test_at_the_size_limit_is_allowed(stack, lambda_context, monkeypatch):
+    monkeypatch.setenv("MAX_OBJECT_BYTES", "22493")
+    item = upload_and_run(stack, STOCKHOLM, images.fixture("has-lens-info.jpg"), lambda_context)
+    assert item["processingStatus"] == "SUCCEEDED"
+
+
+def test_an_object_swapped_mid_run_cannot_slip_past_the_checks(
+    versioned, table, sfn, lambda_context
+):
+    """Every step reads the version start_execution saw: a bomb (or anything) put under the
+    same key after the upload was checked is never what the thumbnail or the labels see."""
+    stack = {"s3": versioned, "table": table, "sfn": sfn}
+    photo = images.fixture("has-lens-info.jpg")
+    arn, state = start(stack, STOCKHOLM, photo, lambda_context)
+    assert state["s3VersionId"]
+    versioned.put_object(Bucket=BUCKET, Key=STOCKHOLM, Body=images.png_bomb())  # the swap
+    assert run_state_machine(state, arn, lambda_context) == "SUCCEEDED"
+    item = stored_item(stack, state["imageID"])
+    assert (item["imageFormat"], item["fileSize"]) == ("JPEG", len(photo))
+    assert item["dimensions"] == {"width": 102, "height": 205}
+    thumb = versioned.get_object(Bucket=BUCKET, Key=THUMBNAIL)
+    assert thumb["ContentType"] == "image/jpeg"
+
+
+def test_a_deleted_version_fails_the_run_rather_than_reading_another(
+    versioned, table, sfn, lambda_context
+):
+    stack = {"s3": versioned, "table": table, "sfn": sfn}
+    arn, state = start(stack, STOCKHOLM, images.fixture("has-lens-info.jpg"), lambda_context)
+    versioned.put_object(Bucket=BUCKET, Key=STOCKHOLM, Body=images.jpeg((40, 30)))
+    versioned.delete_object(Bucket=BUCKET, Key=STOCKHOLM, VersionId=state["s3VersionId"])
+    assert run_state_machine(state, arn, lambda_context) == "FAILED"
+    item = stored_item(stack, state["imageID"])
+    assert (item["processingStatus"], item["error"]) == ("FAILED", "ClientError")
+    assert "NoSuchVersion" in item["cause"]

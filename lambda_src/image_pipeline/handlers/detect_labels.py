@@ -1,4 +1,4 @@
-"""Labels of an S3 image: ``[{name, confidence}]``."""
+"""Labels of an S3 image (the version start_execution saw): ``[{name, confidence}]``."""
 
 from typing import Any
 
@@ -18,7 +18,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> list[Label]:
     return detect_labels(
         image.bucket,
         image.key,
+        version_id=image.version_id,
         max_labels=config.max_labels,
         min_confidence=config.min_confidence,
         max_image_pixels=config.max_image_pixels,
+        max_object_bytes=config.max_object_bytes,
     )

@@ -1,4 +1,5 @@
-"""Raw metadata of an S3 image, from a 64 KiB ranged read of its header."""
+"""Raw metadata of an S3 image (the version start_execution saw), from a 64 KiB ranged read of
+its header; an object over MAX_OBJECT_BYTES is refused from the size that read announces."""
 
 from typing import Any
 
@@ -16,5 +17,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> RawMetadata:
     from image_pipeline.imaging import extract_metadata  # Pillow only where it is needed
 
     image = events.s3_location(event)
-    source = S3Source(image.bucket, image.key)
-    return extract_metadata(source, ImageLimits.from_env().max_image_pixels)
+    limits = ImageLimits.from_env()
+    source = S3Source(image.bucket, image.key, image.version_id, limits.max_object_bytes)
+    return extract_metadata(source, limits.max_image_pixels)

@@ -1,4 +1,4 @@
-"""Thumbnail of an S3 image, written to Thumbnails/<imageID>."""
+"""Thumbnail of an S3 image (the version start_execution saw), written to Thumbnails/<imageID>."""
 
 from typing import Any
 
@@ -15,4 +15,4 @@ from image_pipeline.thumbnails import thumbnail_object
 def handler(event: dict[str, Any], context: LambdaContext) -> ThumbnailResult:
     image = events.s3_location(event)
     image_id = events.text(event, "imageID")
-    return thumbnail_object(image.bucket, image.key, image_id, ThumbnailConfig.from_env())
+    return thumbnail_object(image, image_id, ThumbnailConfig.from_env())
