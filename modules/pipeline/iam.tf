@@ -1,7 +1,9 @@
 locals {
+  # Every step reads the version start_execution saw: GetObject with a VersionId needs
+  # s3:GetObjectVersion as well.
   _read_incoming = {
     sid       = "ReadIncoming"
-    actions   = ["s3:GetObject"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["${local.bucket_arn}/${var.prefixes.incoming}*"]
   }
   _update_item = {
@@ -28,6 +30,40 @@ locals {
     describe_execution = [
       { sid = "DescribeOwnExecutions", actions = ["states:DescribeExecution"], resources = [local.execution_arn_pattern] },
     ]
+  }
+
+  # The customer managed key, only as S3 or DynamoDB use it on a function's behalf
+  # (kms:ViaService) and only for what they name in the encryption context: S3 the object ARN,
+  # or the bucket ARN with S3 Bucket Keys (aws:s3:arn); DynamoDB the table name and account
+  # (aws:dynamodb:tableName, aws:dynamodb:subscriberId).
+  _kms_s3 = {
+    sid      = "DataKeyS3"
+    service  = "s3.${data.aws_region.current.name}.amazonaws.com"
+    test     = "StringLike"
+    context  = "kms:EncryptionContext:aws:s3:arn"
+    required = {}
+  }
+  _kms_table = {
+    sid      = "DataKeyDynamoDB"
+    actions  = ["kms:Decrypt", "kms:GenerateDataKey"]
+    service  = "dynamodb.${data.aws_region.current.name}.amazonaws.com"
+    test     = "StringEquals"
+    context  = "kms:EncryptionContext:aws:dynamodb:tableName"
+    values   = [var.image_metadata_table.name]
+    required = { "kms:EncryptionContext:aws:dynamodb:subscriberId" = data.aws_caller_identity.current.account_id }
+  }
+  _incoming_objects = [local.bucket_arn, "${local.bucket_arn}/${var.prefixes.incoming}*"]
+  kms_statements = var.encryption.kms_key_arn == null ? {} : {
+    extract_metadata   = [merge(local._kms_s3, { actions = ["kms:Decrypt"], values = local._incoming_objects })]
+    transform_metadata = []
+    detect_labels      = [merge(local._kms_s3, { actions = ["kms:Decrypt"], values = local._incoming_objects })]
+    generate_thumbnail = [merge(local._kms_s3, {
+      actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+      values  = concat(local._incoming_objects, ["${local.bucket_arn}/${var.prefixes.thumbnails}*"])
+    })]
+    store_metadata     = [local._kms_table]
+    record_failure     = [local._kms_table]
+    describe_execution = []
   }
 }
 
@@ -79,11 +115,32 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.encryption.kms_key_arn != null && length(local.function_statements[each.key]) > 0 && each.key != "describe_execution" ? [1] : []
+    for_each = lookup(local.kms_statements, each.key, [])
     content {
-      sid       = "DataKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      sid       = statement.value.sid
+      actions   = statement.value.actions
       resources = [var.encryption.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [statement.value.service]
+      }
+
+      condition {
+        test     = statement.value.test
+        variable = statement.value.context
+        values   = statement.value.values
+      }
+
+      dynamic "condition" {
+        for_each = statement.value.required
+        content {
+          test     = "StringEquals"
+          variable = condition.key
+          values   = [condition.value]
+        }
+      }
     }
   }
 }
@@ -96,12 +153,25 @@ resource "aws_iam_role_policy" "function" {
   policy = data.aws_iam_policy_document.function[each.key].json
 }
 
+# Only this account's state machine of this name may assume the role (confused deputy).
 data "aws_iam_policy_document" "states_assume" {
   statement {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
       identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.state_machine_arn]
     }
   }
 }

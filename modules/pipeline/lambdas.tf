@@ -21,7 +21,7 @@ resource "aws_lambda_layer_version" "dependencies" {
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously (by Step Functions, which retries and records failures, or by the web app, which sees the error); a DLQ would never receive anything.
   #checkov:skip=CKV_AWS_117:The functions reach only public AWS APIs (S3, DynamoDB, Rekognition, Step Functions); no VPC resources to reach.
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the state machine's executions; reserving it per function is an account-level choice of the caller.
+  #checkov:skip=CKV_AWS_115:Concurrency is reserved per function (functions.reserved_concurrent_executions, 10 by default, overridable per step); checkov cannot resolve the value, and -1 opts a function out.
   #checkov:skip=CKV_AWS_173:The environment holds names and limits only, no secrets; the default AWS managed key encrypts it.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile owned by the estate; packages are built reproducibly by tools/package.py.
   #checkov:skip=CKV_AWS_50:X-Ray is optional (tracing_enabled) and costs money; environments turn it on.
@@ -38,6 +38,10 @@ resource "aws_lambda_function" "this" {
   layers           = [aws_lambda_layer_version.dependencies.arn]
   memory_size      = local.function_settings[each.key].memory_size
   timeout          = local.function_settings[each.key].timeout
+
+  # A flood of uploads cannot take the account's whole Lambda concurrency; throttled steps are
+  # retried by the state machine (Lambda.TooManyRequestsException, with backoff and jitter).
+  reserved_concurrent_executions = local.function_settings[each.key].reserved_concurrent_executions
 
   environment {
     variables = merge(local.powertools_env, { POWERTOOLS_SERVICE_NAME = each.key }, each.value)

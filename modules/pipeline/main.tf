@@ -17,18 +17,21 @@ locals {
   functions_hash = coalesce(var.package.functions_hash, filebase64sha256(var.package.functions_zip))
   layer_hash     = coalesce(var.package.layer_hash, filebase64sha256(var.package.layer_zip))
 
-  # Every function that decodes an image honours the same pixel limit.
-  _decoding = { MAX_IMAGE_PIXELS = tostring(var.image_settings.max_image_pixels) }
+  # Every function that reads and decodes the uploaded object honours the same limits.
+  _image_limits = {
+    MAX_IMAGE_PIXELS = tostring(var.image_settings.max_image_pixels)
+    MAX_OBJECT_BYTES = tostring(var.image_settings.max_object_bytes)
+  }
 
   # Every function with its own environment; describe_execution serves the web app.
   functions = {
-    extract_metadata   = local._decoding
+    extract_metadata   = local._image_limits
     transform_metadata = {}
-    detect_labels = merge(local._decoding, {
+    detect_labels = merge(local._image_limits, {
       MAX_LABELS     = tostring(var.image_settings.max_labels)
       MIN_CONFIDENCE = tostring(var.image_settings.min_confidence)
     })
-    generate_thumbnail = merge(local._decoding, {
+    generate_thumbnail = merge(local._image_limits, {
       THUMBNAIL_SIZE   = tostring(var.image_settings.thumbnail_size)
       THUMBNAIL_PREFIX = var.prefixes.thumbnails
     })
@@ -51,6 +54,8 @@ locals {
     for k in local.function_keys : k => {
       memory_size = coalesce(try(var.functions.overrides[k].memory_size, null), var.functions.memory_size)
       timeout     = coalesce(try(var.functions.overrides[k].timeout, null), var.functions.timeout)
+      # An override wins (-1 there: unreserved); a null override inherits the default.
+      reserved_concurrent_executions = coalesce(try(var.functions.overrides[k].reserved_concurrent_executions, null), var.functions.reserved_concurrent_executions)
     }
   }
 

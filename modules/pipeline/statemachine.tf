@@ -3,20 +3,40 @@ locals {
   state_machine_log_group = "/aws/vendedlogs/states/${local.state_machine_name}"
   # Failures worth another try: Lambda's own, and AWS throttling or outages raised inside a
   # function (the exception's class is the error name). Never the named image errors.
-  transient_errors = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
+  # Throttling (a step at its reserved concurrency, a throttled AWS API) waits longer, with
+  # jitter, so a burst of uploads queues up instead of failing.
+  throttling_errors = [
     "Lambda.TooManyRequestsException",
     "ThrottlingException",
     "TooManyRequestsException",
     "ProvisionedThroughputExceededException",
     "RequestLimitExceeded",
+  ]
+  transient_errors = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
     "InternalServerError",
     "ServiceUnavailable",
     "EndpointConnectionError",
     "ConnectTimeoutError",
     "ReadTimeoutError",
+  ]
+  retry = [
+    {
+      ErrorEquals     = local.throttling_errors
+      IntervalSeconds = 2
+      MaxAttempts     = 6
+      BackoffRate     = 2
+      MaxDelaySeconds = 30
+      JitterStrategy  = "FULL"
+    },
+    {
+      ErrorEquals     = local.transient_errors
+      IntervalSeconds = 1
+      MaxAttempts     = 3
+      BackoffRate     = 2
+    },
   ]
 }
 
@@ -44,12 +64,7 @@ resource "aws_sfn_state_machine" "this" {
     generate_thumbnail_arn = local.function_arns["generate_thumbnail"]
     store_metadata_arn     = local.function_arns["store_metadata"]
     record_failure_arn     = local.function_arns["record_failure"]
-    retry_transient_errors = jsonencode([{
-      ErrorEquals     = local.transient_errors
-      IntervalSeconds = 1
-      MaxAttempts     = 3
-      BackoffRate     = 2
-    }])
+    retry_transient_errors = jsonencode(local.retry)
   })
 
   logging_configuration {

@@ -96,7 +96,7 @@ variable "image_metadata_table" {
 }
 
 variable "encryption" {
-  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the functions then get kms:Decrypt and kms:GenerateDataKey on it. With `logs` (default true) it also encrypts the log groups, so its key policy must allow CloudWatch Logs."
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the functions that read or write them then get kms:Decrypt (and kms:GenerateDataKey where they write) on it, only through S3 or DynamoDB (kms:ViaService) and only for this bucket's objects or this table (the encryption context those services set). With `logs` (default true) it also encrypts the log groups, so its key policy must allow CloudWatch Logs."
   type = object({
     kms_key_arn = optional(string)
     logs        = optional(bool, true)
@@ -111,14 +111,16 @@ variable "encryption" {
 }
 
 variable "functions" {
-  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level) and per-function overrides of memory and timeout, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution)."
+  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level, reserved_concurrent_executions) and per-function overrides of them, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution). reserved_concurrent_executions (default 10 per function; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled steps are retried with backoff): 0 stops a function, -1 leaves it unreserved; an override left null inherits the default. The account must keep 100 executions unreserved."
   type = object({
-    memory_size = optional(number, 512)
-    timeout     = optional(number, 30)
-    log_level   = optional(string, "INFO")
+    memory_size                    = optional(number, 512)
+    timeout                        = optional(number, 30)
+    log_level                      = optional(string, "INFO")
+    reserved_concurrent_executions = optional(number, 10)
     overrides = optional(map(object({
-      memory_size = optional(number)
-      timeout     = optional(number)
+      memory_size                    = optional(number)
+      timeout                        = optional(number)
+      reserved_concurrent_executions = optional(number)
     })), {})
   })
   default  = {}
@@ -149,15 +151,23 @@ variable "functions" {
     condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.functions.log_level)
     error_message = "functions.log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
   }
+
+  validation {
+    condition = alltrue([
+      for r in concat([var.functions.reserved_concurrent_executions], [for o in values(var.functions.overrides) : o.reserved_concurrent_executions]) : r >= -1 && floor(r) == r if r != null
+    ])
+    error_message = "Reserved concurrency must be a whole number: -1 for unreserved, 0 to stop a function, or the executions to reserve."
+  }
 }
 
 variable "image_settings" {
-  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, and the decompression-bomb pixel limit."
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit, and the upload size limit `max_object_bytes` (default 50 MiB): a larger object ends FAILED with ImageTooLarge, refused from its size before it is read."
   type = object({
     max_labels       = optional(number, 10)
     min_confidence   = optional(number, 60)
     thumbnail_size   = optional(number, 250)
     max_image_pixels = optional(number, 89478485)
+    max_object_bytes = optional(number, 52428800)
   })
   default  = {}
   nullable = false
@@ -165,6 +175,11 @@ variable "image_settings" {
   validation {
     condition     = var.image_settings.max_labels >= 1 && var.image_settings.min_confidence >= 0 && var.image_settings.min_confidence <= 100 && var.image_settings.thumbnail_size >= 16 && var.image_settings.max_image_pixels >= 1
     error_message = "image_settings: max_labels >= 1, min_confidence in 0-100, thumbnail_size >= 16, max_image_pixels >= 1."
+  }
+
+  validation {
+    condition     = var.image_settings.max_object_bytes >= 1 && floor(var.image_settings.max_object_bytes) == var.image_settings.max_object_bytes
+    error_message = "image_settings.max_object_bytes must be a whole number of bytes, at least 1."
   }
 }
 

@@ -61,10 +61,11 @@ data "aws_iam_policy_document" "this" {
     resources = ["${local.log_group_arn}:*"]
   }
 
-  # HeadObject is authorised by s3:GetObject.
+  # HeadObject is authorised by s3:GetObject; of the version the event names (VersionId),
+  # by s3:GetObjectVersion as well.
   statement {
     sid       = "ReadIncoming"
-    actions   = ["s3:GetObject"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["${local.bucket_arn}/${var.prefixes.incoming}*"]
   }
 
@@ -96,12 +97,49 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # The customer managed key, only as DynamoDB and SQS use it on the function's behalf
+  # (kms:ViaService): DynamoDB for this table and account (the encryption context it sets:
+  # aws:dynamodb:tableName, aws:dynamodb:subscriberId); SQS when the failure destination sends
+  # to the dead-letter queue. HeadObject reads no content, so S3 needs no key here.
   dynamic "statement" {
     for_each = var.encryption.kms_key_arn == null ? [] : [var.encryption.kms_key_arn]
     content {
-      sid       = "DataKey"
+      sid       = "DataKeyDynamoDB"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${data.aws_region.current.name}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:dynamodb:tableName"
+        values   = [var.image_metadata_table.name]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:dynamodb:subscriberId"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.encryption.kms_key_arn == null ? [] : [var.encryption.kms_key_arn]
+    content {
+      sid       = "DataKeySQS"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${data.aws_region.current.name}.amazonaws.com"]
+      }
     }
   }
 }
@@ -115,7 +153,7 @@ resource "aws_iam_role_policy" "this" {
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the SQS queue through an on-failure destination (aws_lambda_function_event_invoke_config), which also carries the error.
   #checkov:skip=CKV_AWS_117:The function reaches only public AWS APIs (S3, DynamoDB, Step Functions); no VPC resources to reach.
-  #checkov:skip=CKV_AWS_115:Concurrency reservation is an account-level choice of the caller.
+  #checkov:skip=CKV_AWS_115:Concurrency is reserved (function.reserved_concurrent_executions, 10 by default); checkov cannot resolve the value, and -1 opts out.
   #checkov:skip=CKV_AWS_173:The environment holds names and ARNs only, no secrets; the default AWS managed key encrypts it.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile owned by the estate; packages are built reproducibly by tools/package.py.
   #checkov:skip=CKV_AWS_50:X-Ray is optional (tracing_enabled) and costs money; environments turn it on.
@@ -130,6 +168,11 @@ resource "aws_lambda_function" "this" {
   layers           = [var.package.layer_arn]
   memory_size      = var.function.memory_size
   timeout          = var.function.timeout
+
+  # A flood of uploads cannot take the account's whole Lambda concurrency: S3 invokes
+  # asynchronously, and Lambda keeps retrying throttled events (up to 6 hours) before they go
+  # to the dead-letter queue.
+  reserved_concurrent_executions = var.function.reserved_concurrent_executions
 
   environment {
     variables = {

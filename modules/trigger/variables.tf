@@ -116,7 +116,7 @@ variable "state_machine_arn" {
 }
 
 variable "encryption" {
-  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the function then gets kms:Decrypt and kms:GenerateDataKey on it. With `logs` (default true) it also encrypts the log group and the dead-letter queue, so its key policy must allow CloudWatch Logs."
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the function then gets kms:Decrypt and kms:GenerateDataKey on it, only through DynamoDB for this table (kms:ViaService and the table's encryption context) and through SQS for the dead-letter queue. It also encrypts the dead-letter queue, and with `logs` (default true) the log group, so its key policy must allow CloudWatch Logs."
   type = object({
     kms_key_arn = optional(string)
     logs        = optional(bool, true)
@@ -131,12 +131,13 @@ variable "encryption" {
 }
 
 variable "function" {
-  description = "Settings of the start_execution function."
+  description = "Settings of the start_execution function. reserved_concurrent_executions (default 10; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled S3 events wait in Lambda's asynchronous queue): 0 stops the function, -1 leaves it unreserved. The account must keep 100 executions unreserved."
   type = object({
-    memory_size            = optional(number, 256)
-    timeout                = optional(number, 30)
-    log_level              = optional(string, "INFO")
-    maximum_retry_attempts = optional(number, 2)
+    memory_size                    = optional(number, 256)
+    timeout                        = optional(number, 30)
+    log_level                      = optional(string, "INFO")
+    maximum_retry_attempts         = optional(number, 2)
+    reserved_concurrent_executions = optional(number, 10)
   })
   default  = {}
   nullable = false
@@ -154,6 +155,11 @@ variable "function" {
   validation {
     condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.function.log_level)
     error_message = "function.log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  }
+
+  validation {
+    condition     = var.function.reserved_concurrent_executions >= -1 && floor(var.function.reserved_concurrent_executions) == var.function.reserved_concurrent_executions
+    error_message = "function.reserved_concurrent_executions must be a whole number: -1 for unreserved, 0 to stop the function, or the executions to reserve."
   }
 }
 

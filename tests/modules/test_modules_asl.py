@@ -16,7 +16,20 @@ TRANSIENT = {
     "ThrottlingException",
     "ProvisionedThroughputExceededException",
 }
-NAMED = {"ImageIdentifyError", "FileTypeNotSupported", "ImageTooLarge", "ImageDecodeError"}
+THROTTLING = {
+    "Lambda.TooManyRequestsException",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+}
+NAMED = {
+    "ImageIdentifyError",
+    "FileTypeNotSupported",
+    "ImageTooLarge",
+    "ImageDecodeError",
+    "InvalidInput",
+    "OwnerMismatch",
+}
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}]
 
 
@@ -88,13 +101,22 @@ def test_parameters(asl):
         "error.$": "$.error.Error",
         "cause.$": "$.error.Cause",
     }
+    # Every step that reads the object reads the version start_execution saw.
+    assert states["ExtractImageMetadata"]["Parameters"] == {
+        "s3Bucket.$": "$.s3Bucket",
+        "s3Key.$": "$.s3Key",
+        "s3VersionId.$": "$.s3VersionId",
+        "imageID.$": "$.imageID",
+    }
     assert states["DetectLabels"]["Parameters"] == {
         "s3Bucket.$": "$.s3Bucket",
         "s3Key.$": "$.s3Key",
+        "s3VersionId.$": "$.s3VersionId",
     }
     assert states["GenerateThumbnail"]["Parameters"] == {
         "s3Bucket.$": "$.s3Bucket",
         "s3Key.$": "$.s3Key",
+        "s3VersionId.$": "$.s3VersionId",
         "imageID.$": "$.imageID",
     }
 
@@ -129,10 +151,32 @@ def test_retries_transient_errors_only(asl):
         if state["Type"] != "Task":
             continue
         assert state["Resource"].startswith("arn:aws:lambda:"), name  # the function ARN itself
-        (retry,) = state["Retry"]
-        assert set(retry["ErrorEquals"]) >= TRANSIENT, name
-        assert not set(retry["ErrorEquals"]) & (NAMED | {"States.ALL", "States.TaskFailed"})
-        assert retry["MaxAttempts"] >= 2 and retry["BackoffRate"] > 1
+        throttled, transient = state["Retry"]
+        retried = set(throttled["ErrorEquals"]) | set(transient["ErrorEquals"])
+        assert retried >= TRANSIENT, name
+        assert not retried & (NAMED | {"States.ALL", "States.TaskFailed"})
+        assert not set(throttled["ErrorEquals"]) & set(transient["ErrorEquals"])
+        for retry in (throttled, transient):
+            assert retry["MaxAttempts"] >= 2 and retry["BackoffRate"] > 1
+
+
+def test_throttled_steps_wait_longer_with_jitter(asl):
+    """A step at its reserved concurrency is throttled: a burst of uploads must queue, not
+    fail after a few seconds, and still fit an EXPRESS execution's five minutes."""
+    for name, state in all_states(asl).items():
+        if state["Type"] != "Task":
+            continue
+        throttled = state["Retry"][0]
+        assert set(throttled["ErrorEquals"]) >= THROTTLING, name
+        assert throttled["JitterStrategy"] == "FULL"
+        waits = [
+            min(
+                throttled["IntervalSeconds"] * throttled["BackoffRate"] ** n,
+                throttled["MaxDelaySeconds"],
+            )
+            for n in range(throttled["MaxAttempts"])
+        ]
+        assert 60 <= sum(waits) <= 120, waits
 
 
 def test_transitions_are_closed(asl):

@@ -155,7 +155,7 @@ def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
             "Resource": sorted(resources),
         }
 
-    incoming = allow(["s3:GetObject"], [f"{BUCKET}/Incoming/*"])
+    incoming = allow(["s3:GetObject", "s3:GetObjectVersion"], [f"{BUCKET}/Incoming/*"])
     update = allow(["dynamodb:UpdateItem"], [TABLE_ARN])
     own = {
         "extract_metadata": {"ReadIncoming": incoming},
@@ -180,9 +180,55 @@ def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
     out = {"OwnLogGroup": log, **own}
     if tracing:
         out["XRay"] = allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])
-    if kms and own and key != "describe_execution":
-        out["DataKey"] = allow(["kms:Decrypt", "kms:GenerateDataKey"], [kms])
+    if kms:
+        out.update(expected_kms_statements(key, kms))
     return out
+
+
+def expected_kms_statements(key: str, kms: str) -> dict:
+    """The key only through S3 or DynamoDB (kms:ViaService), for what they name in the
+    encryption context: the bucket or its objects, the table and the account."""
+    via = lambda service: {"kms:ViaService": f"{service}.{REGION}.amazonaws.com"}  # noqa: E731
+
+    def s3(actions, prefixes):
+        objects = [BUCKET, *(f"{BUCKET}/{p}*" for p in prefixes)]
+        return {
+            "DataKeyS3": {
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": [kms],
+                "Condition": {
+                    "StringEquals": via("s3"),
+                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": objects},
+                },
+            }
+        }
+
+    table = {
+        "DataKeyDynamoDB": {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [kms],
+            "Condition": {
+                "StringEquals": {
+                    **via("dynamodb"),
+                    "kms:EncryptionContext:aws:dynamodb:tableName": "photos-dev-ImageMetadata",
+                    "kms:EncryptionContext:aws:dynamodb:subscriberId": ACCOUNT,
+                }
+            },
+        }
+    }
+    return {
+        "extract_metadata": s3(["kms:Decrypt"], ["Incoming/"]),
+        "transform_metadata": {},
+        "detect_labels": s3(["kms:Decrypt"], ["Incoming/"]),
+        "generate_thumbnail": s3(
+            ["kms:Decrypt", "kms:GenerateDataKey"], ["Incoming/", "Thumbnails/"]
+        ),
+        "store_metadata": table,
+        "record_failure": table,
+        "describe_execution": {},
+    }[key]
 
 
 @pytest.mark.parametrize("key", FUNCTIONS)
@@ -225,11 +271,56 @@ def test_pipeline_functions(module_plan):
     assert env("generate_thumbnail")["THUMBNAIL_SIZE"] == "250"
     assert env("detect_labels")["MAX_LABELS"] == "10"
     assert env("detect_labels")["MIN_CONFIDENCE"] == "60"
-    for decoding in ("extract_metadata", "detect_labels", "generate_thumbnail"):
-        assert env(decoding)["MAX_IMAGE_PIXELS"] == "89478485"
+    for reading in ("extract_metadata", "detect_labels", "generate_thumbnail"):
+        assert env(reading)["MAX_IMAGE_PIXELS"] == "89478485"
+        assert env(reading)["MAX_OBJECT_BYTES"] == "52428800"  # 50 MiB
+    for other in ("transform_metadata", "store_metadata", "record_failure", "describe_execution"):
+        assert "MAX_OBJECT_BYTES" not in env(other)
     assert env("describe_execution")["STATE_MACHINE_ARN"] == (
         f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"
     )
+
+
+def test_pipeline_reserves_concurrency_by_default(module_plan):
+    values = planned(module_plan("pipeline", "readme"))
+    reserved = {
+        key: values[f'module.pipeline.aws_lambda_function.this["{key}"]'][
+            "reserved_concurrent_executions"
+        ]
+        for key in FUNCTIONS
+    }
+    assert reserved == dict.fromkeys(FUNCTIONS, 10)
+
+
+def test_pipeline_concurrency_default_and_overrides(module_plan):
+    """express-kms: a default of 25, generate_thumbnail 5, describe_execution unreserved (-1),
+    store_metadata's null override inherits the default."""
+    values = planned(module_plan("pipeline", "express-kms"))
+    reserved = {
+        key: values[f'module.pipeline.aws_lambda_function.this["{key}"]'][
+            "reserved_concurrent_executions"
+        ]
+        for key in FUNCTIONS
+    }
+    assert reserved == {
+        **dict.fromkeys(FUNCTIONS, 25),
+        "generate_thumbnail": 5,
+        "describe_execution": -1,
+    }
+    env = values['module.pipeline.aws_lambda_function.this["extract_metadata"]']["environment"]
+    assert env[0]["variables"]["MAX_OBJECT_BYTES"] == "10485760"
+
+
+@pytest.mark.parametrize("case", ["readme", "express-kms"])
+def test_pipeline_state_machine_role_trusts_only_its_state_machine(module_plan, case):
+    role = planned(module_plan("pipeline", case))["module.pipeline.aws_iam_role.state_machine"]
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "states.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"},
+    }
 
 
 @pytest.mark.parametrize("case", ["readme", "express-kms"])
@@ -284,7 +375,7 @@ def test_trigger(module_plan):
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}:*"],
         ),
-        "ReadIncoming": allow(["s3:GetObject"], [f"{BUCKET}/Incoming/*"]),
+        "ReadIncoming": allow(["s3:GetObject", "s3:GetObjectVersion"], [f"{BUCKET}/Incoming/*"]),
         "WriteImageMetadata": allow(
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE_ARN]
         ),
@@ -297,6 +388,8 @@ def test_trigger(module_plan):
     }
     fn = values["module.trigger.aws_lambda_function.this"]
     assert fn["handler"] == "image_pipeline.handlers.start_execution.handler"
+    assert fn["reserved_concurrent_executions"] == 10
+    assert "MAX_OBJECT_BYTES" not in fn["environment"][0]["variables"]  # the pipeline checks
     env = fn["environment"][0]["variables"]
     assert env["INCOMING_PREFIX"] == "Incoming/"
     assert env["IMAGE_METADATA_TABLE"] == "photos-dev-ImageMetadata"
@@ -316,6 +409,36 @@ def test_trigger(module_plan):
     assert invoke_config["destination_config"][0]["on_failure"][0]["destination"] == (
         f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"
     )
+
+
+def test_trigger_kms_only_through_dynamodb_and_sqs(module_plan):
+    """trigger/kms: the key only as DynamoDB uses it for the table and SQS for the queue;
+    reserved concurrency 3."""
+    values = planned(module_plan("trigger", "kms"))
+    statements = policy_statements(values["module.trigger.aws_iam_role_policy.this"]["policy"])
+    kms = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
+    assert {k: v for k, v in statements.items() if k.startswith("DataKey")} == {
+        "DataKeyDynamoDB": {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [kms],
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": f"dynamodb.{REGION}.amazonaws.com",
+                    "kms:EncryptionContext:aws:dynamodb:tableName": "photos-dev-ImageMetadata",
+                    "kms:EncryptionContext:aws:dynamodb:subscriberId": ACCOUNT,
+                }
+            },
+        },
+        "DataKeySQS": {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [kms],
+            "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}},
+        },
+    }
+    assert values["module.trigger.aws_sqs_queue.dlq"]["kms_master_key_id"] == kms
+    assert values["module.trigger.aws_lambda_function.this"]["reserved_concurrent_executions"] == 3
 
 
 # ---- test-client ---------------------------------------------------------------------------
@@ -455,9 +578,39 @@ def test_root_module_wires_the_parts(module_plan):
             "name_prefix must be 3-40",
         ),
         (".", ('= "photos-dev"', '= "Photos-Dev"'), "name_prefix must be 3-40"),
+        (
+            "pipeline",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  image_settings = { max_object_bytes = 0 }',
+            ),
+            "image_settings.max_object_bytes must be a whole number of bytes",
+        ),
+        (
+            "pipeline",
+            ("timeout = 60 }", "timeout = 60, reserved_concurrent_executions = -2 }"),
+            "Reserved concurrency must be a whole number",
+        ),
+        (
+            "trigger",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  function = { reserved_concurrent_executions = 2.5 }',
+            ),
+            "function.reserved_concurrent_executions must be a whole number",
+        ),
         ("trigger", ('"Incoming/"', '"Incoming/"'), None),
     ],
-    ids=["sfn-type", "architecture", "bucket-prefix", "root-prefix", "valid"],
+    ids=[
+        "sfn-type",
+        "architecture",
+        "bucket-prefix",
+        "root-prefix",
+        "max-object-bytes",
+        "step-concurrency",
+        "trigger-concurrency",
+        "valid",
+    ],
 )
 def test_validation(stage, terraform_bin, tf_env, module, replace, message):
     import tftest

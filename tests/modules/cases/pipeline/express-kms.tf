@@ -21,4 +21,15 @@ module "pipeline" {
     definition_template = "${path.module}/statemachine.json.tftpl"
     type                = "EXPRESS"
   }
+  functions = {
+    reserved_concurrent_executions = 25
+    overrides = {
+      generate_thumbnail = { reserved_concurrent_executions = 5 }
+      describe_execution = { reserved_concurrent_executions = -1 }
+      store_metadata     = { memory_size = 256 }
+    }
+  }
+  image_settings = {
+    max_object_bytes = 10485760
+  }
 }
