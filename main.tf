@@ -15,7 +15,7 @@ locals {
   pipeline_functions = merge(var.functions, {
     overrides = { for k, v in var.functions.overrides : k => v if k != "start_execution" }
   })
-  start_execution = lookup(var.functions.overrides, "start_execution", { memory_size = null, timeout = null })
+  start_execution = try(var.functions.overrides["start_execution"], { memory_size = null, timeout = null, reserved_concurrent_executions = null })
 }
 
 module "storage" {
@@ -69,10 +69,11 @@ module "trigger" {
   state_machine_arn    = module.pipeline.state_machine_arn
   encryption           = var.encryption
   function = {
-    memory_size            = local.start_execution.memory_size
-    timeout                = local.start_execution.timeout
-    log_level              = var.functions.log_level
-    maximum_retry_attempts = var.dead_letter_queue.maximum_retry_attempts
+    memory_size                    = local.start_execution.memory_size
+    timeout                        = local.start_execution.timeout
+    log_level                      = var.functions.log_level
+    maximum_retry_attempts         = var.dead_letter_queue.maximum_retry_attempts
+    reserved_concurrent_executions = coalesce(local.start_execution.reserved_concurrent_executions, var.functions.reserved_concurrent_executions)
   }
   dead_letter_queue = { message_retention_seconds = var.dead_letter_queue.message_retention_seconds }
   tracing_enabled   = var.tracing_enabled

@@ -80,14 +80,16 @@ variable "tables" {
 
 
 variable "functions" {
-  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level) and per-function overrides of memory and timeout, keyed by function: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution and start_execution (the trigger's, 256 MB unless overridden)."
+  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level) and per-function overrides of memory and timeout, keyed by function: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution and start_execution (the trigger's, 256 MB unless overridden). `reserved_concurrent_executions` (default 10 each, -1 for unreserved) keeps a flood of uploads from taking the account's whole Lambda concurrency; AWS keeps 100 unreserved, so an account limit under about 200 needs -1 or smaller values."
   type = object({
-    memory_size = optional(number, 512)
-    timeout     = optional(number, 30)
-    log_level   = optional(string, "INFO")
+    memory_size                    = optional(number, 512)
+    timeout                        = optional(number, 30)
+    log_level                      = optional(string, "INFO")
+    reserved_concurrent_executions = optional(number, 10)
     overrides = optional(map(object({
-      memory_size = optional(number)
-      timeout     = optional(number)
+      memory_size                    = optional(number)
+      timeout                        = optional(number)
+      reserved_concurrent_executions = optional(number)
     })), {})
   })
   default  = {}
@@ -95,12 +97,13 @@ variable "functions" {
 }
 
 variable "image_settings" {
-  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, and the decompression-bomb pixel limit."
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit and the largest object processed (bytes; larger ones end FAILED ImageTooLarge unread)."
   type = object({
     max_labels       = optional(number, 10)
     min_confidence   = optional(number, 60)
     thumbnail_size   = optional(number, 250)
     max_image_pixels = optional(number, 89478485)
+    max_object_bytes = optional(number, 52428800)
   })
   default  = {}
   nullable = false
