@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import tftest
+from botocore.config import Config
 
 from tests.conftest import LocalAws, copy_config, free_port, local_aws_command
 
@@ -397,3 +400,655 @@ def test_created_function_is_active_and_its_updates_successful_at_once(local_aws
     finally:
         lam.delete_function(FunctionName="active-test")
         iam.delete_role(RoleName="active-test")
+
+
+# Cognito sign-in and IAM for the browser's credentials. The web app signs in to a user pool,
+# trades the ID token for an identity id and credentials of the identity pool's role, and every
+# call it makes with those must get what the role's policy allows on AWS, and no more.
+
+COGNITO_REGION = "us-east-1"
+PASSWORD = "Str0ng-Passw0rd!"
+SUB = "${cognito-identity.amazonaws.com:sub}"
+IAM_BUCKET = "iam-enforcement-test"
+IAM_TABLE = "iam-enforcement-albums"
+REGION_ACCOUNT = f"{COGNITO_REGION}:123456789012"
+
+
+def _trust(pool_id: str, amr: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
+                    },
+                }
+            ],
+        }
+    )
+
+
+def _browser_policy(table_arn: str) -> str:
+    """What the test-client module grants: each identity reaches only what begins with its id."""
+    own = [SUB, f"{SUB}/*"]
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                    "Resource": f"arn:aws:s3:::{IAM_BUCKET}/Incoming/{SUB}/*",
+                },
+                {
+                    "Effect": "Deny",
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{IAM_BUCKET}/Incoming/{SUB}/blocked/*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{IAM_BUCKET}/Thumbnails/{SUB}/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "lambda:InvokeFunction",
+                    "Resource": f"arn:aws:lambda:{REGION_ACCOUNT}:function:iam-test-fn",
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "states:DescribeExecution",
+                    "Resource": f"arn:aws:states:{REGION_ACCOUNT}:execution:iam-test:*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                    "Resource": [table_arn, f"{table_arn}/index/byUser"],
+                    "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": own}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:PutItem",
+                    "Resource": table_arn,
+                    "Condition": {
+                        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{SUB}/*"]},
+                        "ForAllValues:StringEquals": {
+                            "dynamodb:Attributes": ["albumID", "userID", "albumName"]
+                        },
+                    },
+                },
+            ],
+        }
+    )
+
+
+def _user_pool(local_aws: LocalAws, name: str, **settings: Any) -> tuple[str, str]:
+    idp = local_aws.client("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName=name, **settings)["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=f"{name}-web",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
+
+
+def _add_user(local_aws: LocalAws, pool_id: str, username: str) -> None:
+    idp = local_aws.client("cognito-idp")
+    idp.admin_create_user(UserPoolId=pool_id, Username=username)
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
+    )
+
+
+def _id_token(local_aws: LocalAws, client_id: str, username: str) -> str:
+    answer = local_aws.client("cognito-idp").initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )
+    return answer["AuthenticationResult"]["IdToken"]
+
+
+def _as(local_aws: LocalAws, service: str, credentials: dict[str, str], **config: Any):
+    return boto3.client(
+        service,
+        endpoint_url=local_aws.endpoint_url,
+        region_name=COGNITO_REGION,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretKey"],
+        aws_session_token=credentials["SessionToken"],
+        config=Config(retries={"max_attempts": 1}, **config),
+    )
+
+
+def _error_code(raised: pytest.ExceptionInfo) -> str:
+    return raised.value.response["Error"]["Code"]
+
+
+@pytest.fixture(scope="module")
+def cognito(local_aws: LocalAws) -> Any:
+    """A user pool with alice and bob, an identity pool trusting it (no guests), and a role."""
+    iam, identity = local_aws.client("iam"), local_aws.client("cognito-identity")
+    s3, dynamodb = local_aws.client("s3"), local_aws.client("dynamodb")
+    pool_id, client_id = _user_pool(local_aws, "iam-test-users")
+    for user in ("alice", "bob"):
+        _add_user(local_aws, pool_id, user)
+    provider = f"cognito-idp.{COGNITO_REGION}.amazonaws.com/{pool_id}"
+    identity_pool_id = identity.create_identity_pool(
+        IdentityPoolName="iam_test",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": client_id}],
+    )["IdentityPoolId"]
+    s3.create_bucket(Bucket=IAM_BUCKET)
+    table_arn = dynamodb.create_table(
+        TableName=IAM_TABLE,
+        KeySchema=[{"AttributeName": "albumID", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "albumID", "AttributeType": "S"},
+            {"AttributeName": "userID", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byUser",
+                "KeySchema": [{"AttributeName": "userID", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )["TableDescription"]["TableArn"]
+    role = iam.create_role(
+        RoleName="iam-test-authenticated",
+        AssumeRolePolicyDocument=_trust(identity_pool_id, "authenticated"),
+    )["Role"]
+    iam.put_role_policy(
+        RoleName=role["RoleName"], PolicyName="browser", PolicyDocument=_browser_policy(table_arn)
+    )
+    identity.set_identity_pool_roles(
+        IdentityPoolId=identity_pool_id, Roles={"authenticated": role["Arn"]}
+    )
+
+    def sign_in(user: str) -> dict[str, Any]:
+        logins = {provider: _id_token(local_aws, client_id, user)}
+        identity_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
+        answer = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+        return {"id": identity_id, "logins": logins, "credentials": answer["Credentials"]}
+
+    try:
+        yield {
+            "pool_id": pool_id,
+            "client_id": client_id,
+            "provider": provider,
+            "identity_pool_id": identity_pool_id,
+            "table_arn": table_arn,
+            "sign_in": sign_in,
+            "alice": sign_in("alice"),
+            "bob": sign_in("bob"),
+        }
+    finally:
+        for version in s3.list_object_versions(Bucket=IAM_BUCKET).get("Versions", []):
+            s3.delete_object(Bucket=IAM_BUCKET, Key=version["Key"], VersionId=version["VersionId"])
+        for upload in s3.list_multipart_uploads(Bucket=IAM_BUCKET).get("Uploads", []):
+            s3.abort_multipart_upload(
+                Bucket=IAM_BUCKET, Key=upload["Key"], UploadId=upload["UploadId"]
+            )
+        s3.delete_bucket(Bucket=IAM_BUCKET)
+        dynamodb.delete_table(TableName=IAM_TABLE)
+        iam.delete_role_policy(RoleName=role["RoleName"], PolicyName="browser")
+        iam.delete_role(RoleName=role["RoleName"])
+        identity.delete_identity_pool(IdentityPoolId=identity_pool_id)
+        local_aws.client("cognito-idp").delete_user_pool(UserPoolId=pool_id)
+
+
+def test_get_id_gives_a_user_the_same_identity_every_time_and_each_user_their_own(
+    local_aws, cognito
+):
+    again = cognito["sign_in"]("alice")  # a fresh ID token from a new sign-in
+    assert again["id"] == cognito["alice"]["id"]
+    refresh_token = local_aws.client("cognito-idp").initiate_auth(
+        ClientId=cognito["client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["RefreshToken"]
+    refreshed = local_aws.client("cognito-idp").initiate_auth(
+        ClientId=cognito["client_id"],
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh_token},
+    )["AuthenticationResult"]["IdToken"]
+    identity = local_aws.client("cognito-identity")
+    logins = {cognito["provider"]: refreshed}
+    assert (
+        identity.get_id(IdentityPoolId=cognito["identity_pool_id"], Logins=logins)["IdentityId"]
+        == cognito["alice"]["id"]
+    )
+    assert cognito["bob"]["id"] != cognito["alice"]["id"]
+    assert cognito["alice"]["id"].startswith(f"{COGNITO_REGION}:")
+    assert again["credentials"]["AccessKeyId"] != cognito["alice"]["credentials"]["AccessKeyId"]
+
+
+def test_get_id_rejects_tokens_not_from_a_provider_the_pool_lists(local_aws, cognito):
+    identity = local_aws.client("cognito-identity")
+    other_pool, other_client = _user_pool(local_aws, "iam-test-other")
+    try:
+        _add_user(local_aws, other_pool, "mallory")
+        token = _id_token(local_aws, other_client, "mallory")
+        attempts = [
+            {f"cognito-idp.{COGNITO_REGION}.amazonaws.com/{other_pool}": token},  # not listed
+            {cognito["provider"]: token},  # listed provider, another pool's token
+            {cognito["provider"]: token[:-4] + "AAAA"},  # signature broken
+        ]
+        for logins in attempts:
+            with pytest.raises(identity.exceptions.NotAuthorizedException):
+                identity.get_id(IdentityPoolId=cognito["identity_pool_id"], Logins=logins)
+    finally:
+        local_aws.client("cognito-idp").delete_user_pool(UserPoolId=other_pool)
+
+
+def test_credentials_of_a_signed_in_identity_need_its_own_login(local_aws, cognito):
+    identity = local_aws.client("cognito-identity")
+    alice = cognito["alice"]["id"]
+    with pytest.raises(identity.exceptions.NotAuthorizedException):
+        identity.get_credentials_for_identity(IdentityId=alice)
+    with pytest.raises(identity.exceptions.NotAuthorizedException):
+        identity.get_credentials_for_identity(IdentityId=alice, Logins=cognito["bob"]["logins"])
+
+
+def test_credentials_are_the_roles_and_say_who_holds_them(local_aws, cognito):
+    sts = _as(local_aws, "sts", cognito["alice"]["credentials"])
+    assert sts.get_caller_identity()["Arn"] == (
+        "arn:aws:sts::123456789012:assumed-role/iam-test-authenticated/CognitoIdentityCredentials"
+    )
+
+
+def test_identity_reaches_its_own_prefix_and_items(local_aws, cognito):
+    me, credentials = cognito["alice"]["id"], cognito["alice"]["credentials"]
+    s3, dynamodb = _as(local_aws, "s3", credentials), _as(local_aws, "dynamodb", credentials)
+    s3.put_object(Bucket=IAM_BUCKET, Key=f"Incoming/{me}/a.jpg", Body=b"jpeg")
+    upload = s3.create_multipart_upload(Bucket=IAM_BUCKET, Key=f"Incoming/{me}/big.jpg")
+    part = s3.upload_part(
+        Bucket=IAM_BUCKET,
+        Key=f"Incoming/{me}/big.jpg",
+        UploadId=upload["UploadId"],
+        PartNumber=1,
+        Body=b"x" * 1024,
+    )
+    s3.complete_multipart_upload(
+        Bucket=IAM_BUCKET,
+        Key=f"Incoming/{me}/big.jpg",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
+    )
+    album = {"albumID": {"S": f"{me}/summer"}, "userID": {"S": me}, "albumName": {"S": "Summer"}}
+    dynamodb.put_item(TableName=IAM_TABLE, Item=album)
+    got = dynamodb.get_item(TableName=IAM_TABLE, Key={"albumID": {"S": f"{me}/summer"}})
+    assert got["Item"] == album
+    listed = dynamodb.query(
+        TableName=IAM_TABLE,
+        IndexName="byUser",
+        KeyConditionExpression="#u = :u",
+        ExpressionAttributeNames={"#u": "userID"},
+        ExpressionAttributeValues={":u": {"S": me}},
+    )
+    assert listed["Items"] == [album]
+
+
+def test_another_identitys_prefix_and_items_are_access_denied(local_aws, cognito):
+    alice, bob = cognito["alice"], cognito["bob"]
+    s3 = _as(local_aws, "s3", alice["credentials"])
+    dynamodb = _as(local_aws, "dynamodb", alice["credentials"])
+    with pytest.raises(s3.exceptions.ClientError) as put:
+        s3.put_object(Bucket=IAM_BUCKET, Key=f"Incoming/{bob['id']}/a.jpg", Body=b"x")
+    assert _error_code(put) == "AccessDenied"
+    assert put.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(s3.exceptions.ClientError) as multipart:
+        s3.create_multipart_upload(Bucket=IAM_BUCKET, Key=f"Incoming/{bob['id']}/big.jpg")
+    assert _error_code(multipart) == "AccessDenied"
+    with pytest.raises(dynamodb.exceptions.ClientError) as get:
+        dynamodb.get_item(TableName=IAM_TABLE, Key={"albumID": {"S": f"{bob['id']}/summer"}})
+    assert _error_code(get) == "AccessDeniedException"
+    with pytest.raises(dynamodb.exceptions.ClientError) as query:
+        dynamodb.query(
+            TableName=IAM_TABLE,
+            IndexName="byUser",
+            KeyConditionExpression="userID = :u",
+            ExpressionAttributeValues={":u": {"S": bob["id"]}},
+        )
+    assert _error_code(query) == "AccessDeniedException"
+    assert query.value.response["Error"]["Message"] == (
+        "User: arn:aws:sts::123456789012:assumed-role/iam-test-authenticated/"
+        "CognitoIdentityCredentials is not authorized to perform: dynamodb:Query on resource: "
+        f"{cognito['table_arn']}/index/byUser because no identity-based policy allows the "
+        "dynamodb:Query action"
+    )
+
+
+def test_scan_is_access_denied(local_aws, cognito):
+    dynamodb = _as(local_aws, "dynamodb", cognito["alice"]["credentials"])
+    with pytest.raises(dynamodb.exceptions.ClientError) as scan:
+        dynamodb.scan(TableName=IAM_TABLE)
+    assert _error_code(scan) == "AccessDeniedException"
+
+
+def test_put_item_with_an_attribute_the_policy_does_not_list_is_access_denied(local_aws, cognito):
+    me = cognito["alice"]["id"]
+    dynamodb = _as(local_aws, "dynamodb", cognito["alice"]["credentials"])
+    item = {"albumID": {"S": f"{me}/extra"}, "userID": {"S": me}, "owner": {"S": "someone"}}
+    with pytest.raises(dynamodb.exceptions.ClientError) as put:
+        dynamodb.put_item(TableName=IAM_TABLE, Item=item)
+    assert _error_code(put) == "AccessDeniedException"
+
+
+def test_explicit_deny_wins_over_an_allow(local_aws, cognito):
+    me = cognito["alice"]["id"]
+    s3 = _as(local_aws, "s3", cognito["alice"]["credentials"])
+    with pytest.raises(s3.exceptions.ClientError) as put:
+        s3.put_object(Bucket=IAM_BUCKET, Key=f"Incoming/{me}/blocked/a.jpg", Body=b"x")
+    assert _error_code(put) == "AccessDenied"
+    assert (
+        "with an explicit deny in an identity-based policy"
+        in put.value.response["Error"]["Message"]
+    )
+
+
+def test_presigned_get_is_checked_against_the_role(local_aws, cognito):
+    """The web app shows thumbnails through presigned GETs: SigV4 in the query string."""
+    alice, bob = cognito["alice"]["id"], cognito["bob"]["id"]
+    admin = local_aws.client("s3")
+    for owner in (alice, bob):
+        admin.put_object(Bucket=IAM_BUCKET, Key=f"Thumbnails/{owner}/t.jpg", Body=b"thumb")
+    s3 = _as(local_aws, "s3", cognito["alice"]["credentials"], signature_version="s3v4")
+
+    def fetch(owner: str) -> int:
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": IAM_BUCKET, "Key": f"Thumbnails/{owner}/t.jpg"}
+        )
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as refused:
+            assert b"<Code>AccessDenied</Code>" in refused.read()
+            return refused.code
+
+    assert fetch(alice) == 200
+    assert fetch(bob) == 403
+
+
+def test_invoke_and_describe_execution_are_checked_against_their_arns(local_aws, cognito):
+    """Allowed calls reach the service (which finds nothing here); others stop at IAM."""
+    credentials = cognito["alice"]["credentials"]
+    lam, sfn = _as(local_aws, "lambda", credentials), _as(local_aws, "stepfunctions", credentials)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke(FunctionName="iam-test-fn", Payload=b"{}")
+    with pytest.raises(lam.exceptions.ClientError) as invoke:
+        lam.invoke(FunctionName="iam-test-other-fn", Payload=b"{}")
+    assert _error_code(invoke) == "AccessDeniedException"
+    assert invoke.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    execution = f"arn:aws:states:{REGION_ACCOUNT}:execution"
+    with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
+        sfn.describe_execution(executionArn=f"{execution}:iam-test:run-1")
+    with pytest.raises(sfn.exceptions.ClientError) as describe:
+        sfn.describe_execution(executionArn=f"{execution}:other:run-1")
+    assert _error_code(describe) == "AccessDeniedException"
+
+
+def test_a_wrong_session_token_is_refused(local_aws, cognito):
+    credentials = {**cognito["alice"]["credentials"], "SessionToken": "forged"}
+    dynamodb = _as(local_aws, "dynamodb", credentials)
+    with pytest.raises(dynamodb.exceptions.ClientError) as get:
+        dynamodb.get_item(TableName=IAM_TABLE, Key={"albumID": {"S": "x"}})
+    assert _error_code(get) == "UnrecognizedClientException"
+
+
+def test_admin_keys_keep_full_access(local_aws, cognito):
+    bob = cognito["bob"]["id"]
+    s3, dynamodb = local_aws.client("s3"), local_aws.client("dynamodb")
+    s3.put_object(Bucket=IAM_BUCKET, Key=f"Incoming/{bob}/blocked/by-admin.jpg", Body=b"x")
+    dynamodb.put_item(
+        TableName=IAM_TABLE, Item={"albumID": {"S": "anything"}, "owner": {"S": "admin"}}
+    )
+    assert dynamodb.scan(TableName=IAM_TABLE)["Count"] >= 1
+
+
+def test_guests_get_credentials_only_where_the_pool_allows_them(local_aws, cognito):
+    identity, iam = local_aws.client("cognito-identity"), local_aws.client("iam")
+    with pytest.raises(identity.exceptions.NotAuthorizedException):
+        identity.get_id(IdentityPoolId=cognito["identity_pool_id"])
+    open_pool = identity.create_identity_pool(
+        IdentityPoolName="iam_test_guests", AllowUnauthenticatedIdentities=True
+    )["IdentityPoolId"]
+    role = iam.create_role(
+        RoleName="iam-test-guest", AssumeRolePolicyDocument=_trust(open_pool, "unauthenticated")
+    )["Role"]
+    iam.put_role_policy(
+        RoleName="iam-test-guest",
+        PolicyName="browser",
+        PolicyDocument=_browser_policy(cognito["table_arn"]),
+    )
+    try:
+        identity.set_identity_pool_roles(
+            IdentityPoolId=open_pool, Roles={"unauthenticated": role["Arn"]}
+        )
+        first = identity.get_id(IdentityPoolId=open_pool)["IdentityId"]
+        second = identity.get_id(IdentityPoolId=open_pool)["IdentityId"]
+        assert first != second
+        credentials = identity.get_credentials_for_identity(IdentityId=first)["Credentials"]
+        s3 = _as(local_aws, "s3", credentials)
+        s3.put_object(Bucket=IAM_BUCKET, Key=f"Incoming/{first}/guest.jpg", Body=b"x")
+        with pytest.raises(s3.exceptions.ClientError) as other:
+            s3.put_object(Bucket=IAM_BUCKET, Key=f"Incoming/{second}/guest.jpg", Body=b"x")
+        assert _error_code(other) == "AccessDenied"
+    finally:
+        iam.delete_role_policy(RoleName="iam-test-guest", PolicyName="browser")
+        iam.delete_role(RoleName="iam-test-guest")
+        identity.delete_identity_pool(IdentityPoolId=open_pool)
+
+
+def test_a_role_whose_trust_policy_refuses_the_identity_gives_no_credentials(local_aws, cognito):
+    """Cognito assumes the role as cognito-identity.amazonaws.com, under the role's trust policy:
+    a guest role that trusts only authenticated identities (amr) hands out nothing."""
+    identity, iam = local_aws.client("cognito-identity"), local_aws.client("iam")
+    pool = identity.create_identity_pool(
+        IdentityPoolName="iam_test_untrusted", AllowUnauthenticatedIdentities=True
+    )["IdentityPoolId"]
+    role = iam.create_role(
+        RoleName="iam-test-untrusted", AssumeRolePolicyDocument=_trust(pool, "authenticated")
+    )["Role"]
+    try:
+        identity.set_identity_pool_roles(
+            IdentityPoolId=pool, Roles={"unauthenticated": role["Arn"]}
+        )
+        guest = identity.get_id(IdentityPoolId=pool)["IdentityId"]
+        with pytest.raises(identity.exceptions.InvalidIdentityPoolConfigurationException):
+            identity.get_credentials_for_identity(IdentityId=guest)
+    finally:
+        iam.delete_role(RoleName="iam-test-untrusted")
+        identity.delete_identity_pool(IdentityPoolId=pool)
+
+
+PRE_SIGN_UP = b"""import json
+
+
+def handler(event, context):
+    print("event " + json.dumps(event))
+    if event["request"]["userAttributes"].get("email", "").endswith("@blocked.example"):
+        raise ValueError("Email domain not allowed")
+    event["response"]["autoConfirmUser"] = True
+    event["response"]["autoVerifyEmail"] = True
+    return event
+"""
+
+
+@pytest.fixture(scope="module")
+def pre_sign_up(local_aws: LocalAws, tmp_path_factory) -> Any:
+    """A user pool whose PreSignUp function confirms every user, unless the email is blocked."""
+    iam, lam = local_aws.client("iam"), local_aws.client("lambda")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName="pre-sign-up-test", AssumeRolePolicyDocument=json.dumps(trust))
+    package = _zip(tmp_path_factory.mktemp("pre-sign-up") / "f.zip", {"trigger.py": PRE_SIGN_UP})
+    function = lam.create_function(
+        FunctionName="pre-sign-up-test",
+        Runtime="python3.11",
+        Role=role["Role"]["Arn"],
+        Handler="trigger.handler",
+        Code={"ZipFile": package.read_bytes()},
+    )
+    pool_id, client_id = _user_pool(
+        local_aws,
+        "pre-sign-up-test",
+        UsernameAttributes=["email"],
+        LambdaConfig={"PreSignUp": function["FunctionArn"]},
+    )
+    try:
+        yield {"pool_id": pool_id, "client_id": client_id, "function": "pre-sign-up-test"}
+    finally:
+        local_aws.client("cognito-idp").delete_user_pool(UserPoolId=pool_id)
+        lam.delete_function(FunctionName="pre-sign-up-test")
+        iam.delete_role(RoleName="pre-sign-up-test")
+
+
+def test_pre_sign_up_trigger_that_confirms_lets_the_user_sign_in_at_once(local_aws, pre_sign_up):
+    idp = local_aws.client("cognito-idp")
+    signed_up = idp.sign_up(
+        ClientId=pre_sign_up["client_id"],
+        Username="carol@example.com",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "name", "Value": "Carol"}],
+        ClientMetadata={"source": "test"},
+    )
+    assert signed_up["UserConfirmed"] is True
+    assert _id_token(local_aws, pre_sign_up["client_id"], "carol@example.com")
+    user = idp.admin_get_user(UserPoolId=pre_sign_up["pool_id"], Username="carol@example.com")
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert (user["UserStatus"], attributes["email_verified"]) == ("CONFIRMED", "true")
+    logged = local_aws.function_log(pre_sign_up["function"])
+    event = json.loads(next(line for line in logged.splitlines() if "carol" in line)[6:])
+    assert event["triggerSource"] == "PreSignUp_SignUp"
+    assert event["userPoolId"] == pre_sign_up["pool_id"]
+    assert event["callerContext"]["clientId"] == pre_sign_up["client_id"]
+    assert event["request"]["userAttributes"] == {"email": "carol@example.com", "name": "Carol"}
+    assert event["request"]["clientMetadata"] == {"source": "test"}
+    assert event["response"] == {
+        "autoConfirmUser": False,
+        "autoVerifyEmail": False,
+        "autoVerifyPhone": False,
+    }
+
+
+def test_a_failing_pre_sign_up_trigger_fails_sign_up_and_keeps_no_user(local_aws, pre_sign_up):
+    idp = local_aws.client("cognito-idp")
+    with pytest.raises(idp.exceptions.UserLambdaValidationException) as failed:
+        idp.sign_up(
+            ClientId=pre_sign_up["client_id"], Username="eve@blocked.example", Password=PASSWORD
+        )
+    assert "PreSignUp failed with error Email domain not allowed." in str(failed.value)
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        idp.admin_get_user(UserPoolId=pre_sign_up["pool_id"], Username="eve@blocked.example")
+
+
+def test_without_a_trigger_sign_up_leaves_the_user_unconfirmed(local_aws):
+    idp = local_aws.client("cognito-idp")
+    pool_id, client_id = _user_pool(local_aws, "no-trigger-test")
+    try:
+        assert (
+            idp.sign_up(ClientId=client_id, Username="dave", Password=PASSWORD)["UserConfirmed"]
+            is False
+        )
+        with pytest.raises(idp.exceptions.UserNotConfirmedException):
+            _id_token(local_aws, client_id, "dave")
+    finally:
+        idp.delete_user_pool(UserPoolId=pool_id)
+
+
+def test_browser_preflight_and_answers_for_cognito_calls_allow_the_origin(local_aws):
+    """The web app calls cognito-idp and cognito-identity from the page: POST / and X-Amz-Target."""
+    origin = "http://127.0.0.1:5173"
+    preflight = urllib.request.Request(
+        f"{local_aws.endpoint_url}/",
+        method="OPTIONS",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent",
+        },
+    )
+    with urllib.request.urlopen(preflight, timeout=10) as answer:
+        assert answer.status == 200
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
+        allowed = answer.headers["Access-Control-Allow-Headers"].lower()
+        assert {"content-type", "x-amz-target", "x-amz-user-agent"} <= {
+            h.strip() for h in allowed.split(",")
+        }
+        assert "POST" in answer.headers["Access-Control-Allow-Methods"]
+    for target in (
+        "AWSCognitoIdentityProviderService.InitiateAuth",
+        "AWSCognitoIdentityService.GetId",
+    ):
+        call = urllib.request.Request(
+            f"{local_aws.endpoint_url}/",
+            method="POST",
+            data=b"{}",
+            headers={
+                "Origin": origin,
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": target,
+            },
+        )
+        try:
+            urllib.request.urlopen(call, timeout=10)
+        except urllib.error.HTTPError as refused:  # an empty request is a client error
+            assert refused.headers["Access-Control-Allow-Origin"] == origin
+        else:
+            pytest.fail(f"{target} accepted an empty request")
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "values", "holds"),
+    [
+        ("ForAllValues:StringLike", "dynamodb:LeadingKeys", [SUB, f"{SUB}/*"], True),
+        ("ForAllValues:StringLike", "dynamodb:LeadingKeys", ["bob/*"], False),
+        ("ForAllValues:StringEquals", "dynamodb:Attributes", ["a"], True),  # absent: vacuous
+        ("ForAnyValue:StringEquals", "dynamodb:Attributes", ["a"], False),
+        ("StringEquals", "s3:prefix", ["a"], False),  # absent: does not match
+        ("StringNotEquals", "s3:prefix", ["a"], True),
+        ("StringEqualsIfExists", "s3:prefix", ["a"], True),
+        ("Null", "s3:prefix", "true", True),
+        ("Null", "aws:SecureTransport", "false", True),
+        ("Bool", "aws:SecureTransport", "false", False),  # the emulator counts as TLS
+        ("StringNotLike", "dynamodb:LeadingKeys", ["alice/*"], False),
+        ("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*:role/browser-*", True),
+        ("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*:role/other-*", False),
+        ("DateGreaterThan", "aws:CurrentTime", "2020-01-01T00:00:00Z", False),  # not evaluated
+    ],
+)
+def test_condition_operators_follow_iam_semantics(operator, key, values, holds):
+    from local_aws.iam_enforcement import evaluate
+
+    context = {
+        "cognito-identity.amazonaws.com:sub": ["alice"],
+        "dynamodb:leadingkeys": ["alice", "alice/summer"],
+        "aws:securetransport": ["true"],
+        "aws:principalarn": ["arn:aws:iam::123456789012:role/browser-authenticated"],
+    }
+    statement = {
+        "Effect": "Allow",
+        "Action": "dynamodb:Query",
+        "Resource": "*",
+        "Condition": {operator: {key: values}},
+    }
+    decision = evaluate([{"Statement": [statement]}], "dynamodb:Query", "table", context)
+    assert decision == ("Allow" if holds else "ImplicitDeny")

@@ -122,6 +122,273 @@ def cognito_identity_pool_roles() -> None:
     CognitoIdentityResponse.get_identity_pool_roles = get_identity_pool_roles
 
 
+def cognito_identity_one_id_per_user() -> None:
+    """moto 5.2.5's GetId ignores Logins and returns a new random identity id to anyone.
+
+    Cognito takes the ID token of a user pool that the identity pool lists in
+    CognitoIdentityProviders (signature, issuer, audience and expiry checked, here with moto's
+    own user pool key), and returns the same identity id for that user every time; without
+    Logins, a new guest id, and only where the pool allows unauthenticated identities.
+    """
+    from moto.cognitoidentity.exceptions import ResourceNotFoundError
+    from moto.cognitoidentity.responses import CognitoIdentityResponse
+    from moto.cognitoidentity.utils import get_random_identity_id
+
+    def get_id(self: CognitoIdentityResponse) -> str:
+        pool_id = self._get_param("IdentityPoolId") or ""
+        identities = _identity_backend(self.current_account, pool_id)
+        pool = identities.identity_pools.get(pool_id)
+        if pool is None:
+            raise ResourceNotFoundError(pool_id)
+        logins = self._get_param("Logins") or {}
+        if not logins and not pool.allow_unauthenticated_identities:
+            raise _not_authorized("Unauthenticated access is not supported for this identity pool.")
+        keys = [f"{p}:{sub}" for p, sub in _verified_logins(self.current_account, pool, logins)]
+        linked = pool.__dict__.setdefault("identities_by_login", {})  # "provider:sub" -> id
+        identity_id = next((linked[k] for k in keys if k in linked), None)
+        if identity_id is None:
+            identity_id = get_random_identity_id(pool_id.split(":")[0])
+            entry = {"IdentityId": identity_id, "Logins": sorted(logins)}
+            identities.pools_identities[pool_id]["Identities"].append(entry)
+        linked.update(dict.fromkeys(keys, identity_id))
+        return json.dumps({"IdentityId": identity_id})
+
+    CognitoIdentityResponse.get_id = get_id
+
+
+def cognito_identity_credentials_of_the_pools_role() -> None:
+    """moto 5.2.5's GetCredentialsForIdentity returns the same made-up keys for any identity.
+
+    Cognito checks the identity's Logins (a signed-in identity needs a token of its own user),
+    assumes the pool's authenticated or unauthenticated role (SetIdentityPoolRoles) as
+    cognito-identity.amazonaws.com, which the role's trust policy must let in for this pool
+    (``aud``) and kind of identity (``amr``), and returns that session's keys. Here the session
+    comes from moto's STS, marked with the identity's claims for ``iam_enforced_for_cognito_keys``.
+    """
+    from moto.cognitoidentity.exceptions import ResourceNotFoundError
+    from moto.cognitoidentity.responses import CognitoIdentityResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+    from moto.utilities.utils import get_partition
+
+    from .iam_enforcement import evaluate, policy_document
+
+    def trusted(role_arn: str, account: str, claims: dict[str, list[str]]) -> bool:
+        try:
+            role = iam_backends[account][_PARTITION].get_role_by_arn(role_arn)
+        except Exception:
+            return False
+        document = policy_document(role.assume_role_policy_document)
+        principal = ("Federated", "cognito-identity.amazonaws.com")
+        action = "sts:AssumeRoleWithWebIdentity"
+        return evaluate([document], action, role_arn, claims, principal) == "Allow"
+
+    def get_credentials_for_identity(self: CognitoIdentityResponse) -> str:
+        account, identity_id = self.current_account, self._get_param("IdentityId") or ""
+        identities = _identity_backend(account, identity_id)
+        pool_id, entry = next(
+            (
+                (pool_id, entry)
+                for pool_id, listed in identities.pools_identities.items()
+                for entry in listed["Identities"]
+                if entry["IdentityId"] == identity_id and pool_id in identities.identity_pools
+            ),
+            (None, None),
+        )
+        if entry is None:
+            raise ResourceNotFoundError(identity_id)
+        pool = identities.identity_pools[pool_id]
+        verified = _verified_logins(account, pool, self._get_param("Logins") or {})
+        linked = pool.__dict__.get("identities_by_login", {})
+        if any(linked.get(f"{p}:{sub}") != identity_id for p, sub in verified) or (
+            entry["Logins"] and not verified
+        ):
+            raise _not_authorized(f"Access to Identity '{identity_id}' is forbidden.")
+        if verified:
+            kind, amr = "authenticated", ["authenticated"]
+            amr += [p for p, _ in verified] + [f"{p}:CognitoSignIn:{sub}" for p, sub in verified]
+        elif pool.allow_unauthenticated_identities:
+            kind, amr = "unauthenticated", ["unauthenticated"]
+        else:
+            raise _not_authorized("Unauthenticated access is not supported for this identity pool.")
+        role_arn = (getattr(pool, "roles", None) or {}).get(kind)
+        claims = {
+            "cognito-identity.amazonaws.com:aud": [pool_id],
+            "cognito-identity.amazonaws.com:sub": [identity_id],
+            "cognito-identity.amazonaws.com:amr": amr,
+        }
+        if not role_arn or not trusted(role_arn, account, claims):
+            raise JsonRESTError(
+                "InvalidIdentityPoolConfigurationException",
+                "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+            )
+        region = identity_id.split(":")[0]
+        session = sts_backends[account][get_partition(region)].assume_role_with_web_identity(
+            region_name=region,
+            role_session_name="CognitoIdentityCredentials",
+            role_arn=role_arn,
+            policy=None,
+            duration=COGNITO_CREDENTIALS_S,
+            external_id=None,
+        )
+        session.cognito_identity = {"sub": identity_id, "aud": pool_id, "amr": amr}
+        credentials = {
+            "AccessKeyId": session.access_key_id,
+            "SecretKey": session.secret_access_key,
+            "SessionToken": session.session_token,
+            "Expiration": int(time.time()) + COGNITO_CREDENTIALS_S,
+        }
+        return json.dumps({"IdentityId": identity_id, "Credentials": credentials})
+
+    CognitoIdentityResponse.get_credentials_for_identity = get_credentials_for_identity
+
+
+COGNITO_CREDENTIALS_S = 3600  # Cognito's credentials last an hour
+
+
+def _not_authorized(message: str) -> Any:
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError("NotAuthorizedException", message)
+
+
+def _identity_backend(account: str, some_id: str) -> Any:
+    """The Cognito Identity backend of an identity (pool) id: they begin with their region."""
+    from moto.cognitoidentity.exceptions import ResourceNotFoundError
+    from moto.cognitoidentity.models import cognitoidentity_backends
+
+    try:
+        return cognitoidentity_backends[account][some_id.split(":")[0]]
+    except KeyError:
+        raise ResourceNotFoundError(some_id) from None
+
+
+def _verified_logins(account: str, pool: Any, logins: dict[str, str]) -> list[tuple[str, str]]:
+    """(provider, sub) of each login whose ID token proves to come from that listed provider."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    clients = {p["ProviderName"]: p.get("ClientId") for p in pool.cognito_identity_providers or []}
+    verified = []
+    for provider, token in logins.items():
+        if provider not in clients:
+            raise _not_authorized("Token is not from a supported provider of this identity pool.")
+        host, _, user_pool_id = provider.partition("/")
+        try:  # cognito-idp.<region>.amazonaws.com/<user pool id>
+            idp = cognitoidp_backends[account][host.split(".")[1]]
+            claims = jwt.decode(token, idp.user_pools[user_pool_id].json_web_key).claims
+        except (JoseError, KeyError, IndexError, ValueError):
+            raise _not_authorized("Invalid login token. Token signature invalid.") from None
+        if claims.get("iss") != f"https://{provider}" or claims.get("token_use") != "id":
+            raise _not_authorized("Invalid login token. Issuer doesn't match providerName")
+        if clients[provider] and claims.get("aud") != clients[provider]:
+            raise _not_authorized("Invalid login token. Incorrect token audience.")
+        if float(claims.get("exp", 0)) <= time.time():
+            raise _not_authorized("Invalid login token. Token expired.")
+        verified.append((provider, claims["sub"]))
+    return verified
+
+
+def iam_enforced_for_cognito_keys() -> None:
+    """moto 5.2.5 checks IAM only when its authentication is on, then for every caller, and
+    evaluates neither policy variables nor most condition operators.
+
+    Credentials from Cognito Identity (``cognito_identity_credentials_of_the_pools_role``) are the
+    browser's:
+    on AWS, the assumed role's policies decide what each call may do. Requests signed with them
+    are checked against the role's identity-based policies, as IAM evaluates them (see
+    ``iam_enforcement``), and a denied call gets the service's AccessDenied. Every other caller
+    keeps full access, as before.
+    """
+    from . import iam_enforcement
+
+    iam_enforcement.install()
+
+
+def cognito_pre_sign_up_trigger() -> None:
+    """moto 5.2.5 never runs a user pool's Lambda triggers: SignUp leaves every user UNCONFIRMED.
+
+    Cognito invokes the PreSignUp function (``LambdaConfig.PreSignUp``) with the documented event
+    before it keeps the user, confirms the user when the answer says ``autoConfirmUser``, marks
+    the email (phone) verified on ``autoVerifyEmail`` (``autoVerifyPhone``), and fails SignUp
+    with UserLambdaValidationException when the function fails.
+    """
+    from moto.awslambda.models import lambda_backends
+    from moto.cognitoidp.models import UserStatus
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.exceptions import JsonRESTError
+
+    original = CognitoIdpResponse.sign_up
+
+    def run_trigger(function_arn: str, event: dict) -> dict:
+        region, account = function_arn.split(":")[3:5]
+        function = lambda_backends[account][region].get_function(function_arn)
+        headers: dict[str, str] = {}
+        payload = function.invoke(json.dumps(event), {}, headers)
+        answer = json.loads(payload or b"null")
+        if "x-amz-function-error" in headers:
+            message = answer.get("errorMessage", "") if isinstance(answer, dict) else ""
+            raise ValueError(message)
+        if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
+            raise ValueError("Unrecognizable lambda output")
+        return answer["response"]
+
+    def sign_up(self: CognitoIdpResponse) -> Any:
+        client_id = self._get_param("ClientId")
+        idp = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        pool = next((p for p in idp.user_pools.values() if client_id in p.clients), None)
+        lambdas = (pool.extended_config.get("LambdaConfig") or {}) if pool else {}
+        if not lambdas.get("PreSignUp"):
+            return original(self)
+        result = original(self)
+        answer = result.result
+        user = next(u for u in pool.users.values() if u.id == answer["UserSub"])
+        event = {
+            "version": "1",
+            "triggerSource": "PreSignUp_SignUp",
+            "region": pool.region,
+            "userPoolId": pool.id,
+            "userName": user.username,
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown", "clientId": client_id},
+            "request": {
+                "userAttributes": {k: v for k, v in user.attribute_lookup.items() if k != "sub"},
+                "validationData": _attribute_map(self._get_param("ValidationData")),
+                "clientMetadata": self._get_param("ClientMetadata") or {},
+            },
+            "response": {
+                "autoConfirmUser": False,
+                "autoVerifyEmail": False,
+                "autoVerifyPhone": False,
+            },
+        }
+        try:
+            response = run_trigger(lambdas["PreSignUp"], event)
+        except Exception as exc:
+            del pool.users[user.username]
+            raise JsonRESTError(
+                "UserLambdaValidationException", f"PreSignUp failed with error {exc}."
+            ) from None
+        verified = [
+            f"{name}_verified"
+            for name, flag in (("email", "autoVerifyEmail"), ("phone_number", "autoVerifyPhone"))
+            if response.get(flag) is True and name in user.attribute_lookup
+        ]
+        user.update_attributes([{"Name": name, "Value": "true"} for name in verified])
+        if response.get("autoConfirmUser") is True:
+            user.status = UserStatus.CONFIRMED
+            answer["UserConfirmed"] = True
+            answer.pop("CodeDeliveryDetails", None)
+        return result
+
+    CognitoIdpResponse.sign_up = sign_up
+
+
+def _attribute_map(attributes: list[dict[str, str]] | None) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in attributes or []}
+
+
 def s3_event_records() -> None:
     """moto 5.2.5 builds S3 notification records unlike S3 does.
 
@@ -427,3 +694,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     execute_state_machines()
     stepfunctions_missing_actions()
     cognito_identity_pool_roles()
+    cognito_identity_one_id_per_user()
+    cognito_identity_credentials_of_the_pools_role()
+    cognito_pre_sign_up_trigger()
+    iam_enforced_for_cognito_keys()
