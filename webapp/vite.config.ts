@@ -31,6 +31,14 @@ export default defineConfig({
   // Relative base: the built app works from any path (S3 website, a sub-folder, file server).
   base: "./",
   plugins: [configFileOverride()],
+  resolve: {
+    alias: [
+      // The package maps its entry to index.browser in its "browser" field, which Vite does not
+      // apply to a package entry: without this the Node-only providers (fromIni, SSO, login...)
+      // and their node: imports end up in the bundle and the build fails.
+      { find: /^@aws-sdk\/credential-providers$/, replacement: "@aws-sdk/credential-providers/dist-es/index.browser.js" },
+    ],
+  },
   server: { host: "127.0.0.1", port: 5173, strictPort: true },
   preview: { host: "127.0.0.1", port: 5173, strictPort: true },
   build: { target: "es2022", chunkSizeWarningLimit: 1500 },

@@ -223,12 +223,18 @@ def test_uploading_the_same_object_twice_gives_one_item_and_one_execution(local_
     assert [i["imageID"]["S"] for i in items].count("e2e/twice.jpg") == 1
 
 
-def test_web_app_shows_uploads_in_chromium(deployed, processed):
-    """Sign in, create an album, upload 3 photos and 1 unsupported file, see every card."""
+def test_web_app_isolates_two_signed_up_users_in_chromium(deployed):
+    """Two people sign up in the web app (non-ASCII display names; environments/local confirms
+    them at once), each creates an album with a non-ASCII name and uploads photos (the first also
+    an unsupported file) and sees every card end; after a reload each has their session, album
+    and photos back and none of the other's, and signing in again gives the same identity."""
+    config = deployed["outputs"]["webapp_config"]
+    assert "describeExecutionFunction" not in config, "the browser may invoke no function"
+    assert {"userPoolId", "userPoolClientId", "identityPoolId", "allowGuests"} <= set(config)
     artifacts = ROOT / "artifacts" / "webapp"
     with (
         tempfile.TemporaryDirectory() as scratch,
-        start_webapp(deployed["outputs"]["webapp_config"], Path(scratch)) as url,
+        start_webapp(config, Path(scratch)) as url,
     ):
         run_e2e(url, artifacts)
     assert (artifacts / "gallery.png").is_file(), "no screenshot of the gallery was saved"

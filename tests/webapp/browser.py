@@ -1,12 +1,15 @@
 """The web app in headless Chromium against a stack: the pieces tests/e2e drives.
 
-Runs `webapp/e2e/gallery.e2e.mjs` (playwright-core + Debian's chromium): sign in, create an
-album, upload three real photos and one unsupported file at once, wait for every card to end
-(done / failed in plain words), check thumbnails, tags, dates, camera, GPS link, size and
-dimensions, reload and check again.
+Runs `webapp/e2e/gallery.e2e.mjs` (playwright-core + Debian's chromium): two users sign up
+(non-ASCII display names) in their own browser contexts, each creates an album with a non-ASCII
+name and uploads photos (the first three real photos and one unsupported file at once), waits for
+every card to end (done / failed in plain words), checks thumbnails, tags, dates, camera, GPS link,
+size and dimensions, reloads and checks again: session restored, own album and photos only.
+Then the second signs out and signs in as the first in the same tab (same identity id).
 
 tests/e2e/test_local_environment.py runs it against environments/local applied on the
-emulator; `start_webapp()` serves the app with that stack's `webapp_config`.
+emulator (whose PreSignUp trigger confirms users at sign-up); `start_webapp()` serves the app with
+that stack's `webapp_config`.
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBAPP = ROOT / "webapp"

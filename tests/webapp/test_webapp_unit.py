@@ -66,13 +66,15 @@ def test_write_config_from_terraform_output(node_modules: Path, tmp_path: Path) 
     assert node, "node is not installed"
     value = {
         "region": "us-east-1",
+        "userPoolId": "us-east-1_AbCdEf123",
+        "userPoolClientId": "3n4b5urk1ft4fl3mg5e62d9ado",
         "identityPoolId": "us-east-1:11111111-2222-3333-4444-555555555555",
+        "allowGuests": False,
         "bucket": "photos",
         "imageMetadataTable": "ImageMetadata",
         "albumMetadataTable": "AlbumMetadata",
         "albumIndex": "albumID-uploadTime-index",
         "userAlbumsIndex": "userID-creationTime-index",
-        "describeExecutionFunction": "describe-execution",
         "incomingPrefix": "Incoming/",
         "thumbnailPrefix": "Thumbnails/",
         "endpoint": "http://127.0.0.1:4566",
@@ -88,11 +90,29 @@ def test_write_config_from_terraform_output(node_modules: Path, tmp_path: Path) 
         assert result.returncode == 0, result.stderr
         assert json.loads(out.read_text()) == value
 
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"region": "us-east-1"}))
+    # Against AWS the endpoint is null, and guests may be left out (off).
+    aws = {k: v for k, v in value.items() if k != "allowGuests"} | {"endpoint": None}
+    src = tmp_path / "aws.json"
+    src.write_text(json.dumps(aws))
+    out = tmp_path / "config-aws.json"
     script = str(WEBAPP / "scripts" / "write-config.mjs")
-    cmd = [node, script, "--from-json", str(bad), "--out", str(tmp_path / "x.json")]
+    cmd = [node, script, "--from-json", str(src), "--out", str(out)]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    assert result.returncode != 0
-    assert "identityPoolId" in result.stderr
-    assert not (tmp_path / "x.json").exists()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text()) == aws | {"allowGuests": False}
+
+    for payload, message in (
+        ({"region": "us-east-1"}, "userPoolId"),
+        (
+            {"webapp_config": {"sensitive": False, "type": "dynamic", "value": None}},
+            "no test client",
+        ),
+        (value | {"allowGuests": "yes"}, "allowGuests"),
+    ):
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(payload))
+        cmd = [node, script, "--from-json", str(bad), "--out", str(tmp_path / "x.json")]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert result.returncode != 0
+        assert message in result.stderr
+        assert not (tmp_path / "x.json").exists()

@@ -1,24 +1,29 @@
 #!/usr/bin/env node
 // End-to-end test of the web app against a running stack (the local emulator or AWS).
 //
-// Signs in as a fresh user, creates an album, uploads three real photos and one unsupported
-// file at once, waits until every card reaches its end state, checks what each card shows,
-// reloads and checks the album again.
+// Two people, each in their own browser context: they sign up (email, password, a non-ASCII
+// display name), create an album with a non-ASCII name, upload photos, wait until every card
+// reaches its end state and check what each card shows; after a reload each sees their session
+// restored and their own album and photos, and never the other's. The first also uploads an
+// unsupported file (FileTypeNotSupported in plain words). Then the second signs out and signs in
+// as the first in the same tab: the same identity, the first's album only.
 //
 //   WEBAPP_URL=http://127.0.0.1:5173/ node e2e/gallery.e2e.mjs
 //
 // Environment:
 //   WEBAPP_URL       the app (required), e.g. as printed by `make webapp`
-//   E2E_PHOTOS       photos to upload, separated by ":" (default: three from tests/fixtures/images)
+//   E2E_PHOTOS       the first user's photos, separated by ":" (default: three from tests/fixtures/images)
 //   E2E_GPS_PHOTO    file name among them that has GPS (default: has-lens-info.jpg)
-//   E2E_TIMEOUT_MS   how long the pipeline may take for all four (default 300000)
-//   E2E_ARTIFACTS    folder for screenshots and the browser console log (default e2e/artifacts)
+//   E2E_TIMEOUT_MS   how long the pipeline may take for one user's uploads (default 300000)
+//   E2E_ARTIFACTS    folder for screenshots and the browser console logs (default e2e/artifacts)
 //   CHROMIUM_PATH    browser (default /usr/bin/chromium)
 //   E2E_HEADED=1     show the browser
 //
-// Exit code 0 when every check passed; the last line is a JSON summary (for a pytest driver).
+// The pool must confirm users at sign-up (environments/local's PreSignUp trigger does): there is
+// no mailbox to read a code from. Exit code 0 when every check passed; the last line is a JSON
+// summary (for a pytest driver).
 import { chromium } from "playwright-core";
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,9 +31,8 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 
-const DEFAULT_PHOTOS = ["r_canon.jpg", "r_sony.jpg", "has-lens-info.jpg"].map((f) =>
-  join(repo, "tests/fixtures/images", f),
-);
+const FIXTURES = join(repo, "tests/fixtures/images");
+const DEFAULT_PHOTOS = ["r_canon.jpg", "r_sony.jpg", "has-lens-info.jpg"].map((f) => join(FIXTURES, f));
 const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -39,6 +43,7 @@ const CHROMIUM_FLAGS = [
   "--no-first-run",
 ];
 const TERMINAL = ["done", "failed", "upload-failed"];
+const PASSWORD = "Correct-Horse-42";
 
 /** A valid 1x1 GIF: a real image of a type the pipeline does not accept (FileTypeNotSupported). */
 const TINY_GIF = Buffer.from("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==", "base64");
@@ -64,135 +69,225 @@ export async function run(opts) {
   const check = (name, ok, detail = "") => {
     checks.push({ name, ok: Boolean(ok), detail });
     console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` — ${detail}` : ""}`);
+    return Boolean(ok);
   };
   mkdirSync(opts.artifacts, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), "webapp-e2e-"));
   const unsupported = join(work, "not-a-photo.gif");
   writeFileSync(unsupported, TINY_GIF);
-  const files = [...opts.photos, unsupported];
+  // A file name in any Unicode must come back exactly.
+  const unicodePhoto = join(work, "照片 ü 🌸 #1.jpg");
+  copyFileSync(join(FIXTURES, "r_sony.jpg"), unicodePhoto);
+
+  const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const zoe = {
+    label: "Zoë",
+    email: `zoe-${stamp}@example.com`,
+    name: "Zoë Ångström",
+    album: "Ferien Zürich 2024",
+    photos: opts.photos,
+    unsupported,
+  };
+  const lei = {
+    label: "李雷",
+    email: `lei-${stamp}@example.com`,
+    name: "李雷",
+    album: "北京 🐼 相册",
+    photos: [unicodePhoto],
+    unsupported: null,
+  };
 
   const browser = await chromium.launch({
     executablePath: opts.chromium,
     headless: !opts.headed,
     args: opts.headed ? CHROMIUM_FLAGS.filter((f) => f !== "--headless") : CHROMIUM_FLAGS,
   });
-  const consoleLog = [];
-  try {
+  const logs = {};
+  const pages = [];
+  const newPage = async (label) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
-    page.on("console", (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
-    page.on("pageerror", (e) => consoleLog.push(`[pageerror] ${e.message}`));
+    const log = (logs[label] = []);
+    page.on("console", (m) => log.push(`[${m.type()}] ${m.text()}`));
+    page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
     page.setDefaultTimeout(30_000);
+    pages.push(page);
+    return page;
+  };
 
-    const stamp = Date.now().toString(36);
-    const user = `e2e-${stamp}`;
-    const albumName = `E2E album ${stamp}`;
-
-    await page.goto(opts.url);
-    const first = page.locator('[data-testid="signin-form"], [data-testid="config-error"], [data-testid="current-user"]');
-    await first.first().waitFor();
-    if (await page.getByTestId("config-error").count()) {
-      check("configuration loads", false, await page.getByTestId("config-error").innerText());
+  try {
+    // ---- Zoë: sign-up checks, sign up, album, uploads --------------------------------------
+    const a = await newPage("zoe");
+    await a.goto(opts.url);
+    await a.locator('[data-testid="auth-panel"], [data-testid="config-error"]').first().waitFor();
+    if (await a.getByTestId("config-error").count()) {
+      check("configuration loads", false, await a.getByTestId("config-error").innerText());
       return finish();
     }
-    if (await page.getByTestId("signout-button").count()) await page.getByTestId("signout-button").click();
+    const config = await a.evaluate(async () => (await fetch("config.json", { cache: "no-store" })).json());
+    check(
+      "a guest path only where guests are allowed",
+      (await a.getByTestId("guest-button").count()) === (config.allowGuests ? 1 : 0),
+      `allowGuests=${config.allowGuests}`,
+    );
 
-    // Sign in; the name survives a reload.
-    await page.getByTestId("username-input").fill(user);
-    await page.getByTestId("signin-button").click();
-    await page.getByTestId("current-user").waitFor();
-    await page.reload();
-    check("sign-in kept across reload", (await page.getByTestId("current-user").innerText()).includes(user));
+    await a.getByTestId("show-signup").click();
+    await a.getByTestId("signup-email").fill(zoe.email);
+    await a.getByTestId("signup-name").fill(zoe.name);
+    await a.getByTestId("signup-password").fill("short1");
+    await a.getByTestId("signup-button").click();
+    const weak = await a.getByTestId("signup-error").innerText();
+    check("a weak password is refused before sign-up, in plain words", /12 characters/.test(weak) && /upper-case/.test(weak), weak);
 
-    // Create an album and open it.
-    await page.getByTestId("albums-loading").waitFor({ state: "hidden" });
-    await page.getByTestId("album-name-input").fill(albumName);
-    await page.getByTestId("create-album-button").click();
-    const albumItem = page.getByTestId("album-item").filter({ hasText: albumName });
-    await albumItem.waitFor();
-    check("album created", true);
-    await page.getByTestId("album-name-input").fill(albumName);
-    await page.getByTestId("create-album-button").click();
-    await page.getByTestId("create-album-error").filter({ hasText: "already" }).waitFor();
-    check("duplicate album refused", true);
-    await albumItem.getByTestId("album-link").click();
-    await page.getByTestId("album-title").filter({ hasText: albumName }).waitFor();
-    await page.getByTestId("gallery-loading").waitFor({ state: "hidden" });
+    const zoeId = await signUp(a, zoe, check);
+    if (!zoeId) return finish();
 
-    // Upload everything at once: every file gets a card right away.
-    const started = Date.now();
-    await page.getByTestId("file-input").setInputFiles(files);
-    const cards = page.getByTestId("photo-card");
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="photo-card"]').length === n, files.length, {
-      timeout: 5_000,
+    await a.reload();
+    await signedIn(a);
+    check("the session is restored after a reload", (await a.getByTestId("current-user").innerText()) === zoe.name);
+
+    // A reload after the ID token expired: the session refreshes it (REFRESH_TOKEN_AUTH) first.
+    const before = await a.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem("imagePipeline.session"));
+      const old = s.tokens.idToken;
+      s.tokens.expiresAt = Date.now() - 1000;
+      localStorage.setItem("imagePipeline.session", JSON.stringify(s));
+      return old;
     });
-    check("a card per file at once", (await cards.count()) === files.length, `${await cards.count()} cards`);
+    await a.reload();
+    const refreshedId = await signedIn(a);
+    const after = await a.evaluate(() => JSON.parse(localStorage.getItem("imagePipeline.session")));
+    check(
+      "an expired ID token is refreshed on reload, same identity",
+      refreshedId === zoeId && after.tokens.idToken !== before && after.tokens.expiresAt > Date.now() + 30 * 60_000,
+      refreshedId,
+    );
 
-    // Track the phases each card goes through.
-    await page.evaluate(() => {
-      window.__phases = {};
-      const seen = () =>
-        document.querySelectorAll('[data-testid="photo-card"]').forEach((c) => {
-          const name = c.querySelector('[data-testid="card-name"]')?.textContent ?? "?";
-          const list = (window.__phases[name] ??= []);
-          if (list[list.length - 1] !== c.dataset.status) list.push(c.dataset.status);
+    const zoeAlbum = await createAlbum(a, zoe, check);
+    await a.getByTestId("album-name-input").fill(zoe.album);
+    await a.getByTestId("create-album-button").click();
+    await a.getByTestId("create-album-error").filter({ hasText: "already" }).waitFor();
+    check(`${zoe.label}: a second album with the same name is refused`, true);
+    check(`${zoe.label}: the album id begins with the identity id`, zoeAlbum.startsWith(`${zoeId}/`), zoeAlbum);
+
+    await openAlbum(a, zoe);
+    await uploadAndWait(a, zoe, opts, check);
+    await a.screenshot({ path: join(opts.artifacts, "gallery.png"), fullPage: true });
+    await checkCards(a, zoe, opts, check, `${zoe.label}, after upload`);
+
+    await a.reload();
+    await signedIn(a);
+    await reloadedGallery(a, zoe);
+    check(`${zoe.label}: after a reload the album keeps its name`, (await a.getByTestId("album-title").innerText()) === zoe.album);
+    await checkCards(a, zoe, opts, check, `${zoe.label}, after reload`);
+    await a.screenshot({ path: join(opts.artifacts, "gallery-reloaded.png"), fullPage: true });
+
+    // ---- 李雷: a second user, in another browser ---------------------------------------------
+    const b = await newPage("lei");
+    await b.goto(opts.url);
+    await b.getByTestId("auth-panel").waitFor();
+    await b.getByTestId("show-signup").click();
+    await b.getByTestId("signup-email").fill(zoe.email);
+    await b.getByTestId("signup-name").fill(lei.name);
+    await b.getByTestId("signup-password").fill(PASSWORD);
+    await b.getByTestId("signup-button").click();
+    const taken = b.getByTestId("signup-error");
+    await taken.filter({ hasText: /\S/ }).waitFor();
+    check(
+      "an email already signed up is refused by name",
+      (await taken.getAttribute("data-error-name")) === "UsernameExistsException" && /already exists/.test(await taken.innerText()),
+      `${await taken.getAttribute("data-error-name")}: ${await taken.innerText()}`,
+    );
+    await b.reload();
+    const leiId = await signUp(b, lei, check);
+    if (!leiId) return finish();
+    check("the two users have different identity ids", leiId !== zoeId, `${zoeId} / ${leiId}`);
+
+    await albumsLoaded(b);
+    check(`${lei.label}: sees none of ${zoe.label}'s albums`, (await b.getByTestId("album-item").count()) === 0 && (await b.getByTestId("albums-empty").isVisible()));
+    const leiAlbum = await createAlbum(b, lei, check);
+    await openAlbum(b, lei);
+    await uploadAndWait(b, lei, opts, check);
+    await checkCards(b, lei, opts, check, `${lei.label}, after upload`);
+    await b.reload();
+    await signedIn(b);
+    check(`${lei.label}: the session is restored after a reload`, (await b.getByTestId("current-user").innerText()) === lei.name);
+    await reloadedGallery(b, lei);
+    check(`${lei.label}: after a reload the album keeps its name`, (await b.getByTestId("album-title").innerText()) === lei.album);
+    await checkCards(b, lei, opts, check, `${lei.label}, after reload`);
+    await b.screenshot({ path: join(opts.artifacts, "gallery-second-user.png"), fullPage: true });
+    await albumList(b, [lei.album], check, `${lei.label}: lists only their own album`);
+
+    // A link to the other's album opens nothing of theirs (album keys are scoped to the identity).
+    const zoeKey = zoeAlbum.slice(zoeId.length + 1);
+    await b.goto(new URL(`#/album/${encodeURIComponent(zoeKey)}`, opts.url).href);
+    await b.getByTestId("album-missing").waitFor();
+    check(`${lei.label}: ${zoe.label}'s album link shows none of her photos`, (await b.getByTestId("photo-card").count()) === 0);
+
+    // ---- the same tab, another user: sign out, a wrong password, then sign in as Zoë ---------
+    await b.goto(opts.url);
+    await signedIn(b);
+    const refreshToken = await b.evaluate(() => JSON.parse(localStorage.getItem("imagePipeline.session")).tokens.refreshToken);
+    await b.getByTestId("signout-button").click();
+    await b.getByTestId("signin-form").waitFor();
+    check("signing out forgets the session", (await b.getByTestId("current-user").count()) === 0);
+    // The server forgot it too: the old refresh token no longer refreshes.
+    await b.waitForTimeout(500);
+    const reuse = await b.evaluate(
+      async ({ endpoint, region, clientId, token }) => {
+        const res = await fetch(endpoint ?? `https://cognito-idp.${region}.amazonaws.com/`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth" },
+          body: JSON.stringify({ ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: token } }),
         });
-      seen();
-      new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, attributes: true });
-    });
-
-    await page.waitForFunction(
-      (terminal) =>
-        Array.from(document.querySelectorAll('[data-testid="photo-card"]')).every((c) =>
-          terminal.includes(c.dataset.status),
-        ),
-      TERMINAL,
-      { timeout: opts.timeoutMs, polling: 500 },
+        return { status: res.status, body: await res.text() };
+      },
+      { endpoint: config.endpoint, region: config.region, clientId: config.userPoolClientId, token: refreshToken },
     );
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    check("every card reached an end state", true, `${seconds} s`);
-    await page.screenshot({ path: join(opts.artifacts, "gallery.png"), fullPage: true });
-    const phases = await page.evaluate(() => window.__phases);
-    console.log(`phases seen: ${JSON.stringify(phases)}`);
+    check("signing out revokes the refresh token on the server", reuse.status === 400 && /NotAuthorized/.test(reuse.body), `${reuse.status} ${reuse.body.slice(0, 120)}`);
+    await b.reload();
+    await b.getByTestId("signin-form").waitFor();
+    check("and it stays signed out after a reload", (await b.getByTestId("current-user").count()) === 0);
+    await b.getByTestId("signin-email").fill(zoe.email);
+    await b.getByTestId("signin-password").fill("Wrong-Password-1");
+    await b.getByTestId("signin-button").click();
+    const wrong = b.getByTestId("signin-error");
+    await wrong.filter({ hasText: /\S/ }).waitFor();
+    check(
+      "a wrong password is refused by name",
+      (await wrong.getAttribute("data-error-name")) === "NotAuthorizedException" && /Incorrect email or password/.test(await wrong.innerText()),
+      `${await wrong.getAttribute("data-error-name")}: ${await wrong.innerText()}`,
+    );
+    await b.getByTestId("signin-password").fill(PASSWORD);
+    await b.getByTestId("signin-button").click();
+    const again = await signedIn(b);
+    check(`${zoe.label} signing in again gets the same identity`, again === zoeId, again);
+    check(`${zoe.label}'s display name comes from her attributes`, (await b.getByTestId("current-user").innerText()) === zoe.name);
+    await albumList(b, [zoe.album], check, `${zoe.label} (signed in in ${lei.label}'s tab): lists only her own album`);
 
-    await checkCards(page, opts, files, check, "after upload");
-    for (const p of opts.photos) {
-      const seen = phases[basename(p)] ?? [];
-      check(
-        `${basename(p)} went through processing`,
-        seen.includes("processing") || seen.includes("uploaded"),
-        seen.join(" -> "),
-      );
+    // And Zoë's first browser still sees only her own album.
+    await a.goto(opts.url);
+    await signedIn(a);
+    await albumList(a, [zoe.album], check, `${zoe.label}: lists only her own album`);
+
+    for (const [label, log] of Object.entries(logs)) {
+      const errors = log.filter((l) => l.startsWith("[pageerror]"));
+      check(`${label}: no uncaught page errors`, errors.length === 0, errors.join(" | "));
     }
-
-    // Reload: the album shows the same photos, read back from the table.
-    await page.reload();
-    await page.getByTestId("gallery-loading").waitFor({ state: "hidden" });
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid="photo-card"]').length === n,
-      files.length,
-    );
-    await page.waitForFunction(() =>
-      Array.from(document.querySelectorAll('[data-testid="photo-card"][data-status="done"]')).every((c) =>
-        c.querySelector('[data-testid="card-thumbnail"]'),
-      ),
-    );
-    await checkCards(page, opts, files, check, "after reload");
-    await page.screenshot({ path: join(opts.artifacts, "gallery-reloaded.png"), fullPage: true });
-    const errors = consoleLog.filter((l) => l.startsWith("[pageerror]"));
-    check("no uncaught page errors", errors.length === 0, errors.join(" | "));
+    void leiAlbum;
     return finish();
   } catch (err) {
     check("e2e ran to the end", false, String(err?.stack ?? err));
-    try {
-      const pages = browser.contexts().flatMap((c) => c.pages());
-      if (pages[0]) await pages[0].screenshot({ path: join(opts.artifacts, "failure.png"), fullPage: true });
-    } catch {
-      /* best effort */
+    for (const [i, page] of pages.entries()) {
+      try {
+        await page.screenshot({ path: join(opts.artifacts, `failure-${i + 1}.png`), fullPage: true });
+      } catch {
+        /* best effort */
+      }
     }
     return finish();
   } finally {
-    writeFileSync(join(opts.artifacts, "console.log"), consoleLog.join("\n") + "\n");
+    for (const [label, log] of Object.entries(logs)) writeFileSync(join(opts.artifacts, `console-${label}.log`), log.join("\n") + "\n");
     await browser.close();
   }
 
@@ -202,13 +297,132 @@ export async function run(opts) {
   }
 }
 
-async function checkCards(page, opts, files, check, when) {
-  const byName = async (name) => page.getByTestId("photo-card").filter({ has: page.getByTestId("card-name").getByText(name, { exact: true }) });
-  for (const p of opts.photos) {
+/** Waits until the header shows a signed-in identity; returns its identity id. */
+async function signedIn(page) {
+  const who = page.locator('[data-testid="current-user"][data-identity-id]');
+  await who.waitFor({ timeout: 60_000 });
+  return who.getAttribute("data-identity-id");
+}
+
+/** Signs up (the pool confirms at once) and lands signed in; returns the identity id or null. */
+async function signUp(page, user, check) {
+  if (!(await page.getByTestId("signup-form").count())) await page.getByTestId("show-signup").click();
+  await page.getByTestId("signup-email").fill(user.email);
+  await page.getByTestId("signup-name").fill(user.name);
+  await page.getByTestId("signup-password").fill(PASSWORD);
+  await page.getByTestId("signup-button").click();
+  const outcome = page.locator(
+    '[data-testid="current-user"][data-identity-id], [data-testid="confirm-form"], [data-testid="signup-error"][data-error-name], [data-testid="signin-error"][data-error-name], [data-testid="connect-error"]',
+  );
+  await outcome.first().waitFor({ timeout: 60_000 });
+  if (!(await page.locator('[data-testid="current-user"][data-identity-id]').count())) {
+    const text = await outcome.first().innerText();
+    check(`${user.label}: signs up and is signed in straight away`, false, text.replace(/\s+/g, " "));
+    return null;
+  }
+  const id = await page.getByTestId("current-user").getAttribute("data-identity-id");
+  check(`${user.label}: signs up and is signed in straight away`, true, id);
+  check(`${user.label}: the header shows the display name exactly`, (await page.getByTestId("current-user").innerText()) === user.name, await page.getByTestId("current-user").innerText());
+  check(`${user.label}: the identity id is <region>:<uuid>`, /^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-f-]{32,}$/.test(id ?? ""), id);
+  return id;
+}
+
+/** Creates the user's album from the album list; returns its albumID. */
+async function createAlbum(page, user, check) {
+  await albumsLoaded(page);
+  await page.getByTestId("album-name-input").fill(user.album);
+  await page.getByTestId("create-album-button").click();
+  const item = page.getByTestId("album-item").filter({ has: page.getByTestId("album-link").getByText(user.album, { exact: true }) });
+  await item.waitFor();
+  check(`${user.label}: album “${user.album}” created`, true);
+  return item.getAttribute("data-album-id");
+}
+
+async function openAlbum(page, user) {
+  await page
+    .getByTestId("album-item")
+    .filter({ has: page.getByTestId("album-link").getByText(user.album, { exact: true }) })
+    .getByTestId("album-link")
+    .click();
+  await page.getByTestId("album-title").filter({ hasText: user.album }).waitFor();
+  await page.getByTestId("gallery-loading").waitFor({ state: "hidden" });
+}
+
+function filesOf(user) {
+  return [...user.photos, ...(user.unsupported ? [user.unsupported] : [])];
+}
+
+async function uploadAndWait(page, user, opts, check) {
+  const files = filesOf(user);
+  const started = Date.now();
+  await page.getByTestId("file-input").setInputFiles(files);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="photo-card"]').length === n, files.length, {
+    timeout: 5_000,
+  });
+  check(`${user.label}: a card per file at once`, (await page.getByTestId("photo-card").count()) === files.length);
+
+  // Track the phases each card goes through.
+  await page.evaluate(() => {
+    window.__phases = {};
+    const seen = () =>
+      document.querySelectorAll('[data-testid="photo-card"]').forEach((c) => {
+        const name = c.querySelector('[data-testid="card-name"]')?.textContent ?? "?";
+        const list = (window.__phases[name] ??= []);
+        if (list[list.length - 1] !== c.dataset.status) list.push(c.dataset.status);
+      });
+    seen();
+    new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await page.waitForFunction(
+    (terminal) => Array.from(document.querySelectorAll('[data-testid="photo-card"]')).every((c) => terminal.includes(c.dataset.status)),
+    TERMINAL,
+    { timeout: opts.timeoutMs, polling: 500 },
+  );
+  check(`${user.label}: every card reached an end state`, true, `${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const phases = await page.evaluate(() => window.__phases);
+  console.log(`phases seen (${user.label}): ${JSON.stringify(phases)}`);
+  for (const p of user.photos) {
+    const seen = phases[basename(p)] ?? [];
+    check(`${user.label}: ${basename(p)} went through processing`, seen.includes("processing") || seen.includes("uploaded"), seen.join(" -> "));
+  }
+}
+
+/** After a reload of a gallery: every card back, every done card with its thumbnail. */
+async function reloadedGallery(page, user) {
+  await page.getByTestId("album-title").filter({ hasText: user.album }).waitFor();
+  await page.getByTestId("gallery-loading").waitFor({ state: "hidden" });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="photo-card"]').length === n, filesOf(user).length);
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll('[data-testid="photo-card"][data-status="done"]')).every((c) => c.querySelector('[data-testid="card-thumbnail"]')),
+  );
+}
+
+/** The album list, once its first page has loaded (or failed). */
+async function albumsLoaded(page) {
+  await page.waitForFunction(() => {
+    const loading = document.querySelector('[data-testid="albums-loading"]');
+    return document.querySelector('[data-testid="album-list"]') && loading && loading.hidden;
+  });
+}
+
+async function albumList(page, expected, check, name) {
+  const opened = new URL(page.url());
+  opened.hash = "#/";
+  await page.goto(opened.href);
+  await albumsLoaded(page);
+  const names = await page.getByTestId("album-link").allInnerTexts();
+  check(name, JSON.stringify(names) === JSON.stringify(expected), names.join(" | "));
+}
+
+async function checkCards(page, user, opts, check, when) {
+  const byName = (name) => page.getByTestId("photo-card").filter({ has: page.getByTestId("card-name").getByText(name, { exact: true }) });
+  const count = await page.getByTestId("photo-card").count();
+  check(`${when}: exactly the user's own ${filesOf(user).length} cards`, count === filesOf(user).length, `${count} cards`);
+  for (const p of user.photos) {
     const name = basename(p);
-    const card = await byName(name);
-    const status = await card.getAttribute("data-status");
-    check(`${when}: ${name} is done`, status === "done", status ?? "no card");
+    const card = byName(name);
+    const status = (await card.count()) === 1 ? await card.getAttribute("data-status") : null;
+    check(`${when}: ${name} is done`, status === "done", status ?? "no card with exactly this name");
     if (status !== "done") {
       const err = await card.getByTestId("card-error").allInnerTexts();
       if (err.length) console.log(`  ${name}: ${err.join(" ")}`);
@@ -236,17 +450,13 @@ async function checkCards(page, opts, files, check, when) {
       check(`${when}: ${name} shows its capture date`, taken.length === 1 && /^\d{4}-\d{2}-\d{2}/.test(taken[0]), taken.join(""));
     }
   }
-  const bad = await byName("not-a-photo.gif");
+  if (!user.unsupported) return;
+  const bad = byName(basename(user.unsupported));
   const status = await bad.getAttribute("data-status");
   check(`${when}: the unsupported file failed`, status === "failed", status ?? "no card");
   const errorName = await bad.getByTestId("card-error").getAttribute("data-error-name").catch(() => null);
   const text = await bad.getByTestId("card-error").innerText().catch(() => "");
-  check(
-    `${when}: its error is in plain words`,
-    errorName === "FileTypeNotSupported" && /not supported/.test(text),
-    `${errorName}: ${text.replace(/\s+/g, " ")}`,
-  );
-  void files;
+  check(`${when}: its error is in plain words`, errorName === "FileTypeNotSupported" && /not supported/.test(text), `${errorName}: ${text.replace(/\s+/g, " ")}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

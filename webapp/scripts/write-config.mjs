@@ -14,13 +14,15 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const REQUIRED = [
   "region",
+  "userPoolId",
+  "userPoolClientId",
   "identityPoolId",
   "bucket",
   "imageMetadataTable",
   "albumMetadataTable",
-  "describeExecutionFunction",
 ];
 const DEFAULTS = {
+  allowGuests: false,
   albumIndex: "albumID-uploadTime-index",
   userAlbumsIndex: "userID-creationTime-index",
   incomingPrefix: "Incoming/",
@@ -59,10 +61,14 @@ export function extractConfig(parsed) {
   let v = parsed;
   if (v && typeof v === "object" && "webapp_config" in v) v = v.webapp_config;
   if (v && typeof v === "object" && "value" in v && "sensitive" in v) v = v.value;
+  if (v === null) throw new Error("webapp_config is null: the deployment has no test client (set test_client.enabled = true)");
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error("webapp_config is not an object");
   const missing = REQUIRED.filter((k) => typeof v[k] !== "string" || v[k].trim() === "");
   if (missing.length) throw new Error(`webapp_config lacks ${missing.join(", ")}`);
-  return { ...DEFAULTS, ...Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) };
+  if (v.allowGuests !== undefined && v.allowGuests !== null && typeof v.allowGuests !== "boolean") {
+    throw new Error("webapp_config.allowGuests must be true or false");
+  }
+  return { ...DEFAULTS, ...Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && x !== null)), endpoint: v.endpoint ?? null };
 }
 
 function main() {

@@ -1,19 +1,35 @@
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
-import { describe, expect, it } from "vitest";
-import { AlbumExistsError, Backend, createClients, headerSafe, type Sender } from "./backend";
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AlbumExistsError,
+  Backend,
+  createClients,
+  identityCredentials,
+  NotYoursError,
+  sharedCredentials,
+  type AwsCredentials,
+  type Clients,
+  type Sender,
+} from "./backend";
 import type { WebappConfig } from "./config";
+
+const ME = "us-east-1:11111111-2222-3333-4444-555555555555";
+const OTHER = "us-east-1:99999999-8888-7777-6666-555555555555";
 
 const config: WebappConfig = {
   region: "us-east-1",
-  identityPoolId: "us-east-1:11111111-2222-3333-4444-555555555555",
+  userPoolId: "us-east-1_AbCdEf123",
+  userPoolClientId: "client123",
+  identityPoolId: "us-east-1:00000000-1111-2222-3333-444444444444",
+  allowGuests: false,
   bucket: "photos",
   imageMetadataTable: "ImageMetadata",
   albumMetadataTable: "AlbumMetadata",
   albumIndex: "albumID-uploadTime-index",
   userAlbumsIndex: "userID-creationTime-index",
-  describeExecutionFunction: "describe-execution",
   incomingPrefix: "Incoming/",
   thumbnailPrefix: "Thumbnails/",
   endpoint: "http://127.0.0.1:4566",
@@ -32,143 +48,334 @@ function fake(reply: (cmd: unknown) => unknown) {
   return { sender, sent };
 }
 
-function backendWith(doc: Sender, lambda: Sender = doc) {
-  return new Backend(config, { doc, lambda, s3: new S3Client({ region: "us-east-1" }) });
+const named = (name: string) => Object.assign(new Error(name), { name });
+
+function backendWith(doc: Sender, extra: Partial<Clients> = {}, keys: string[] = []) {
+  const clients: Clients = { doc, s3: new S3Client({ region: "us-east-1" }), s3Upload: new S3Client({ region: "us-east-1" }), ...extra };
+  let i = 0;
+  return new Backend(config, clients, ME, { newKey: () => keys[i++] ?? `key${String(i).padStart(9, "0")}` });
 }
 
 describe("albums", () => {
-  it("queries the user's albums newest first, paginated", async () => {
+  it("query the user index with userID = identityId, newest first, paginated", async () => {
     const { sender, sent } = fake(() => ({
-      Items: [{ albumID: "alice/b", userID: "alice", albumName: "b", creationTime: 2 }],
-      LastEvaluatedKey: { albumID: "alice/b", userID: "alice", creationTime: 2 },
+      Items: [{ albumID: `${ME}/AbCdEfGh1234`, userID: ME, albumName: "Ferien Zürich 2024", creationTime: 2 }],
+      LastEvaluatedKey: { albumID: `${ME}/AbCdEfGh1234`, userID: ME, creationTime: 2 },
     }));
     const b = backendWith(sender);
-    const page = await b.listAlbums("alice");
-    expect(page.items).toHaveLength(1);
-    expect(page.nextKey).toEqual({ albumID: "alice/b", userID: "alice", creationTime: 2 });
-    await b.listAlbums("alice", page.nextKey);
+    const page = await b.listAlbums();
+    expect(page.items.map((a) => a.albumName)).toEqual(["Ferien Zürich 2024"]);
+    await b.listAlbums(page.nextKey);
     const [first, second] = sent as QueryCommand[];
     expect(first).toBeInstanceOf(QueryCommand);
     expect(first.input).toMatchObject({
       TableName: "AlbumMetadata",
       IndexName: "userID-creationTime-index",
       KeyConditionExpression: "userID = :u",
-      ExpressionAttributeValues: { ":u": "alice" },
+      ExpressionAttributeValues: { ":u": ME },
       ScanIndexForward: false,
     });
     expect(first.input.ExclusiveStartKey).toBeUndefined();
     expect(second.input.ExclusiveStartKey).toEqual(page.nextKey);
   });
 
-  it("creates an album with a conditional put", async () => {
-    const { sender, sent } = fake(() => ({}));
-    const a = await backendWith(sender).createAlbum(" alice ", " Trip ", 1764000000000);
-    expect(a).toEqual({ albumID: "alice/Trip", userID: "alice", albumName: "Trip", creationTime: 1764000000000 });
-    const put = sent[0] as PutCommand;
-    expect(put).toBeInstanceOf(PutCommand);
+  it("show only albums whose albumID begins with the identity (a planted userID is ignored)", async () => {
+    const { sender } = fake(() => ({
+      Items: [
+        { albumID: `${ME}/mine12345678`, userID: ME, albumName: "mine", creationTime: 3 },
+        { albumID: `${OTHER}/planted12345`, userID: ME, albumName: "planted", creationTime: 2 },
+        { albumID: "alice/Trip", userID: ME, albumName: "old layout", creationTime: 1 },
+      ],
+    }));
+    expect((await backendWith(sender).listAlbums()).items.map((a) => a.albumName)).toEqual(["mine"]);
+  });
+
+  it("create an album: random ASCII key, the four attributes, conditional put", async () => {
+    const { sender, sent } = fake((cmd) => (cmd instanceof QueryCommand ? { Items: [] } : {}));
+    const a = await backendWith(sender, {}, ["AbCdEfGh12_-"]).createAlbum("  Ferien Zürich 2024 ", 1764000000000);
+    expect(a).toEqual({ albumID: `${ME}/AbCdEfGh12_-`, userID: ME, albumName: "Ferien Zürich 2024", creationTime: 1764000000000 });
+    const put = sent.find((c) => c instanceof PutCommand) as PutCommand;
     expect(put.input).toEqual({
       TableName: "AlbumMetadata",
       Item: a,
       ConditionExpression: "attribute_not_exists(albumID)",
     });
+    expect(Object.keys(put.input.Item!).sort()).toEqual(["albumID", "albumName", "creationTime", "userID"]);
   });
 
-  it("says so when the album exists", async () => {
-    const err = Object.assign(new Error("The conditional request failed"), { name: "ConditionalCheckFailedException" });
-    const { sender } = fake(() => err);
-    await expect(backendWith(sender).createAlbum("alice", "Trip")).rejects.toBeInstanceOf(AlbumExistsError);
+  it("keep any Unicode name exactly as typed (no normalisation)", async () => {
+    const { sender } = fake((cmd) => (cmd instanceof QueryCommand ? { Items: [] } : {}));
+    const decomposed = "Ferien Zu\u0308rich 李雷 🌸";
+    expect((await backendWith(sender).createAlbum(decomposed)).albumName).toBe(decomposed);
   });
 
-  it("passes other errors through", async () => {
+  it("refuse a name the user already has (any page)", async () => {
+    let page = 0;
+    const { sender, sent } = fake((cmd) => {
+      if (!(cmd instanceof QueryCommand)) return {};
+      page++;
+      return page === 1
+        ? { Items: [{ albumID: `${ME}/aaaaaaaaaaaa`, userID: ME, albumName: "Other", creationTime: 1 }], LastEvaluatedKey: { k: 1 } }
+        : { Items: [{ albumID: `${ME}/bbbbbbbbbbbb`, userID: ME, albumName: "Ferien Zürich 2024", creationTime: 0 }] };
+    });
+    await expect(backendWith(sender).createAlbum("Ferien Zu\u0308rich 2024")).rejects.toBeInstanceOf(AlbumExistsError);
+    expect(sent.some((c) => c instanceof PutCommand)).toBe(false);
+  });
+
+  it("draw another key if one is taken", async () => {
+    let puts = 0;
+    const { sender } = fake((cmd) => {
+      if (cmd instanceof QueryCommand) return { Items: [] };
+      return ++puts === 1 ? named("ConditionalCheckFailedException") : {};
+    });
+    const a = await backendWith(sender, {}, ["taken1234567", "free12345678"]).createAlbum("Trip");
+    expect(a.albumID).toBe(`${ME}/free12345678`);
+  });
+
+  it("pass other errors through", async () => {
     const { sender } = fake(() => new TypeError("Failed to fetch"));
-    await expect(backendWith(sender).createAlbum("alice", "Trip")).rejects.toThrow("Failed to fetch");
+    await expect(backendWith(sender).createAlbum("Trip")).rejects.toThrow("Failed to fetch");
+    await expect(backendWith(sender).createAlbum("  ")).rejects.toThrow(/Enter an album name/);
+  });
+
+  it("read only the identity's own albums", async () => {
+    const { sender, sent } = fake(() => ({ Item: { albumID: `${ME}/AbCdEfGh1234` } }));
+    await backendWith(sender).getAlbum(`${ME}/AbCdEfGh1234`);
+    expect((sent[0] as GetCommand).input).toEqual({ TableName: "AlbumMetadata", Key: { albumID: `${ME}/AbCdEfGh1234` } });
+    await expect(backendWith(sender).getAlbum(`${OTHER}/AbCdEfGh1234`)).rejects.toBeInstanceOf(NotYoursError);
+    expect(sent).toHaveLength(1);
   });
 });
 
 describe("images", () => {
-  it("queries an album's images on albumID-uploadTime-index, newest first", async () => {
-    const { sender, sent } = fake(() => ({ Items: [{ imageID: "i" }] }));
-    const page = await backendWith(sender).listImages("alice/Trip");
-    expect(page).toEqual({ items: [{ imageID: "i" }], nextKey: undefined });
+  it("query an album's images on the album index, newest first; only the identity's own", async () => {
+    const { sender, sent } = fake(() => ({
+      Items: [{ imageID: `${ME}/AbCdEfGh1234/x-a.jpg` }, { imageID: `${OTHER}/zzz/x-b.jpg` }],
+    }));
+    const page = await backendWith(sender).listImages(`${ME}/AbCdEfGh1234`);
+    expect(page).toEqual({ items: [{ imageID: `${ME}/AbCdEfGh1234/x-a.jpg` }], nextKey: undefined });
     expect((sent[0] as QueryCommand).input).toMatchObject({
       TableName: "ImageMetadata",
       IndexName: "albumID-uploadTime-index",
       KeyConditionExpression: "albumID = :a",
-      ExpressionAttributeValues: { ":a": "alice/Trip" },
+      ExpressionAttributeValues: { ":a": `${ME}/AbCdEfGh1234` },
       ScanIndexForward: false,
     });
+    await expect(backendWith(sender).listImages(`${OTHER}/AbCdEfGh1234`)).rejects.toBeInstanceOf(NotYoursError);
   });
 
-  it("reads one image consistently", async () => {
+  it("read one image consistently, by imageID = key without Incoming/", async () => {
     const { sender, sent } = fake(() => ({}));
-    expect(await backendWith(sender).getImage("a/b.jpg")).toBeUndefined();
-    const get = sent[0] as GetCommand;
-    expect(get.input).toEqual({ TableName: "ImageMetadata", Key: { imageID: "a/b.jpg" }, ConsistentRead: true });
-  });
-});
-
-describe("describeExecution", () => {
-  const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
-
-  it("invokes the function with {executionArn}", async () => {
-    const out = { executionArn: "arn:x", status: "FAILED", error: "ImageTooLarge", cause: "big" };
-    const { sender, sent } = fake(() => ({ Payload: enc(out) }));
-    expect(await backendWith(sender).describeExecution("arn:x")).toEqual(out);
-    const inv = sent[0] as InvokeCommand;
-    expect(inv).toBeInstanceOf(InvokeCommand);
-    expect(inv.input.FunctionName).toBe("describe-execution");
-    expect(JSON.parse(new TextDecoder().decode(inv.input.Payload as Uint8Array))).toEqual({ executionArn: "arn:x" });
+    expect(await backendWith(sender).getImage(`${ME}/k/b.jpg`)).toBeUndefined();
+    expect((sent[0] as GetCommand).input).toEqual({ TableName: "ImageMetadata", Key: { imageID: `${ME}/k/b.jpg` }, ConsistentRead: true });
+    await expect(backendWith(sender).getImage(`${OTHER}/k/b.jpg`)).rejects.toBeInstanceOf(NotYoursError);
   });
 
-  it("turns a function error into an exception", async () => {
-    const { sender } = fake(() => ({
-      FunctionError: "Unhandled",
-      Payload: enc({ errorType: "ExecutionNotAllowed", errorMessage: "not ours" }),
-    }));
-    await expect(backendWith(sender).describeExecution("arn:x")).rejects.toMatchObject({
-      name: "ExecutionNotAllowed",
-      message: "not ours",
-    });
-  });
-
-  it("rejects answers without a status", async () => {
-    const { sender } = fake(() => ({ Payload: enc({}) }));
-    await expect(backendWith(sender).describeExecution("arn:x")).rejects.toThrow(/no status/);
-  });
-});
-
-describe("clients", () => {
-  it("point every client at the emulator, S3 path-style", async () => {
-    const c = createClients(config);
-    const s3Endpoint = await c.s3.config.endpoint?.();
-    expect(s3Endpoint?.hostname).toBe("127.0.0.1");
-    expect(s3Endpoint?.port).toBe(4566);
-    expect(c.s3.config.forcePathStyle).toBe(true);
-    expect(await c.s3.config.region()).toBe("us-east-1");
-  });
-
-  it("use virtual-hosted S3 against AWS", () => {
-    const c = createClients({ ...config, endpoint: null });
-    expect(c.s3.config.forcePathStyle).toBe(false);
-  });
-
-  it("presign thumbnail GETs for the item's thumbnail key", async () => {
+  it("sign thumbnail GetObject URLs, only under Thumbnails/<identityId>/", async () => {
     const s3 = new S3Client({
       region: "us-east-1",
       endpoint: "http://127.0.0.1:4566",
       forcePathStyle: true,
-      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret", sessionToken: "tok" },
     });
-    const b = new Backend(config, { doc: fake(() => ({})).sender, lambda: fake(() => ({})).sender, s3 });
-    const url = await b.thumbnailUrl({ imageID: "i", thumbnail: { s3Bucket: "photos", s3Key: "Thumbnails/a b.jpg" } });
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:4566\/photos\/Thumbnails\/a%20b\.jpg\?/);
+    const b = backendWith(fake(() => ({})).sender, { s3 });
+    const url = await b.thumbnailUrl({ imageID: "i", thumbnail: { s3Bucket: "photos", s3Key: `Thumbnails/${ME}/k/x-a b ü.png` } });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:4566\/photos\/Thumbnails\/us-east-1%3A11111111-2222-3333-4444-555555555555\/k\/x-a%20b%20%C3%BC\.png\?/);
     expect(url).toContain("X-Amz-Signature=");
+    expect(url).toContain("X-Amz-Security-Token=tok");
     expect(url).toContain("X-Amz-Expires=3600");
     expect(await b.thumbnailUrl({ imageID: "i" })).toBeUndefined();
+    await expect(
+      b.thumbnailUrl({ imageID: "i", thumbnail: { s3Bucket: "photos", s3Key: `Thumbnails/${OTHER}/k/x.png` } }),
+    ).rejects.toBeInstanceOf(NotYoursError);
+    await expect(
+      b.thumbnailUrl({ imageID: "i", thumbnail: { s3Bucket: "elsewhere", s3Key: `Thumbnails/${ME}/k/x.png` } }),
+    ).rejects.toBeInstanceOf(NotYoursError);
+    await expect(
+      b.thumbnailUrl({ imageID: "i", thumbnail: { s3Bucket: "photos", s3Key: `Incoming/${ME}/k/x.png` } }),
+    ).rejects.toBeInstanceOf(NotYoursError);
+  });
+});
+
+describe("uploads", () => {
+  function capturingS3() {
+    type HttpRequest = { method: string; path: string; headers: Record<string, string> };
+    const requests: HttpRequest[] = [];
+    const s3Upload = new S3Client({
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:4566",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      requestHandler: {
+        handle: async (req: HttpRequest) => {
+          requests.push(req);
+          return { response: { statusCode: 200, headers: { etag: '"abc"' }, body: new Uint8Array() } };
+        },
+      },
+    });
+    return { s3Upload, requests };
+  }
+
+  it("PUT under Incoming/<identityId>/<albumKey>/ with only albumid as user metadata", async () => {
+    const { s3Upload, requests } = capturingS3();
+    const b = backendWith(fake(() => ({})).sender, { s3Upload });
+    const key = `Incoming/${ME}/AbCdEfGh1234/0f8fad5b-d9cb-469f-a165-70867728950e-Strand ü 🌸.jpg`;
+    const progress: number[] = [];
+    await b.upload(new Blob([new Uint8Array(10)], { type: "image/jpeg" }), key, `${ME}/AbCdEfGh1234`, (f) => progress.push(f));
+    expect(requests).toHaveLength(1);
+    const req = requests[0];
+    expect(req.method).toBe("PUT");
+    expect(decodeURIComponent(req.path)).toBe(`/photos/${key}`);
+    const meta = Object.entries(req.headers).filter(([k]) => k.toLowerCase().startsWith("x-amz-meta-"));
+    expect(meta).toEqual([["x-amz-meta-albumid", `${ME}/AbCdEfGh1234`]]);
+    expect(req.headers["content-type"]).toBe("image/jpeg");
+    expect(progress[progress.length - 1]).toBe(1);
   });
 
-  it("keep user metadata header-safe", () => {
-    expect(headerSafe("alice/Trip 2026")).toBe("alice/Trip 2026");
-    expect(headerSafe("zoë/Été")).toBe("zo%C3%AB%2F%C3%89t%C3%A9");
+  it("refuse keys and albums of another identity", async () => {
+    const { s3Upload, requests } = capturingS3();
+    const b = backendWith(fake(() => ({})).sender, { s3Upload });
+    const blob = new Blob(["x"]);
+    await expect(b.upload(blob, `Incoming/${OTHER}/AbCdEfGh1234/x.jpg`, `${ME}/AbCdEfGh1234`, () => undefined)).rejects.toBeInstanceOf(
+      NotYoursError,
+    );
+    await expect(b.upload(blob, `Incoming/${ME}/AbCdEfGh1234/x.jpg`, `${OTHER}/AbCdEfGh1234`, () => undefined)).rejects.toBeInstanceOf(
+      NotYoursError,
+    );
+    await expect(b.upload(blob, `Thumbnails/${ME}/AbCdEfGh1234/x.jpg`, `${ME}/AbCdEfGh1234`, () => undefined)).rejects.toBeInstanceOf(
+      NotYoursError,
+    );
+    expect(requests).toHaveLength(0);
+  });
+});
+
+describe("credentials", () => {
+  const creds = (identityId: string, expiresInMs: number, now: number, n = 1): AwsCredentials => ({
+    accessKeyId: `AKID${n}`,
+    secretAccessKey: "s",
+    sessionToken: "t",
+    expiration: new Date(now + expiresInMs),
+    identityId,
+  });
+
+  it("are fetched once for every client and reused until 5 minutes before they expire", async () => {
+    let now = 0;
+    let calls = 0;
+    const shared = sharedCredentials(async () => creds(ME, 3600_000, now, ++calls), () => now);
+    const [a, b] = await Promise.all([shared.provider(), shared.provider()]);
+    expect(a).toBe(b);
+    expect(await shared.identityId()).toBe(ME);
+    now = 3600_000 - 5 * 60_000 - 1;
+    await shared.provider();
+    expect(calls).toBe(1);
+    now += 1;
+    expect((await shared.provider()).accessKeyId).toBe("AKID2");
+  });
+
+  it("retry after a failure, and refuse a different identity mid-session", async () => {
+    let n = 0;
+    const shared = sharedCredentials(async () => {
+      n++;
+      if (n === 1) throw new TypeError("Failed to fetch");
+      return creds(n === 2 ? ME : OTHER, n === 2 ? 0 : 3600_000, 0, n);
+    }, () => 0);
+    await expect(shared.provider()).rejects.toThrow("Failed to fetch");
+    expect((await shared.provider()).identityId).toBe(ME);
+    await expect(shared.provider()).rejects.toThrow(/another identity/);
+  });
+
+  it("refuse an identity id that is not one", async () => {
+    const shared = sharedCredentials(async () => creds("us-east-1:../x", 3600_000, 0));
+    await expect(shared.provider()).rejects.toThrow(/unexpected identity id/);
+  });
+});
+
+describe("identity pool calls (against a fake Cognito Identity endpoint)", () => {
+  let server: Server;
+  let endpoint: string;
+  const calls: { target: string; body: Record<string, unknown> }[] = [];
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      let text = "";
+      req.on("data", (c) => (text += c));
+      req.on("end", () => {
+        const target = String(req.headers["x-amz-target"] ?? "");
+        const body = JSON.parse(text || "{}") as Record<string, unknown>;
+        calls.push({ target, body });
+        res.setHeader("content-type", "application/x-amz-json-1.1");
+        const logins = body.Logins as Record<string, string> | undefined;
+        const id = logins ? ME : OTHER;
+        if (target.endsWith("GetId")) return res.end(JSON.stringify({ IdentityId: id }));
+        return res.end(
+          JSON.stringify({
+            IdentityId: body.IdentityId,
+            Credentials: { AccessKeyId: "ASIA1", SecretKey: "sk", SessionToken: "st", Expiration: Date.now() / 1000 + 3600 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("users: logins keyed cognito-idp.<region>.amazonaws.com/<userPoolId> with the current ID token", async () => {
+    calls.length = 0;
+    let token = "id-token-1";
+    const c = identityCredentials({ ...config, endpoint }, { kind: "user", sub: "sub-1", idToken: async () => token });
+    expect(await c.identityId()).toBe(ME);
+    const provider = "cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123";
+    expect(calls.map((x) => x.target)).toEqual(["AWSCognitoIdentityService.GetId", "AWSCognitoIdentityService.GetCredentialsForIdentity"]);
+    expect(calls[0].body).toEqual({ IdentityPoolId: config.identityPoolId, Logins: { [provider]: "id-token-1" } });
+    expect(calls[1].body).toEqual({ IdentityId: ME, Logins: { [provider]: "id-token-1" } });
+    const got = await c.provider();
+    expect(got).toMatchObject({ accessKeyId: "ASIA1", secretAccessKey: "sk", sessionToken: "st", identityId: ME });
+    expect(calls).toHaveLength(2);
+    token = "id-token-2";
+  });
+
+  it("guests: no logins, the identity id kept in the given store", async () => {
+    calls.length = 0;
+    const data = new Map<string, string>();
+    const store = { getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v), removeItem: (k: string) => void data.delete(k) };
+    const c = identityCredentials({ ...config, endpoint }, { kind: "guest", store, storeKey: "guest-id" });
+    expect(await c.identityId()).toBe(OTHER);
+    expect(calls[0].body).toEqual({ IdentityPoolId: config.identityPoolId });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(data.get("guest-id")).toBe(OTHER);
+    // A reload: the stored id is used, no GetId.
+    calls.length = 0;
+    const again = identityCredentials({ ...config, endpoint }, { kind: "guest", store, storeKey: "guest-id" });
+    expect(await again.identityId()).toBe(OTHER);
+    expect(calls.map((x) => x.target)).toEqual(["AWSCognitoIdentityService.GetCredentialsForIdentity"]);
+  });
+});
+
+describe("clients", () => {
+  const credentials = async () => ({ accessKeyId: "a", secretAccessKey: "b", identityId: ME });
+
+  it("point every client at the emulator, S3 path-style", async () => {
+    const c = createClients(config, credentials);
+    for (const s3 of [c.s3, c.s3Upload]) {
+      const ep = await s3.config.endpoint?.();
+      expect(`${ep?.hostname}:${ep?.port}`).toBe("127.0.0.1:4566");
+      expect(s3.config.forcePathStyle).toBe(true);
+      expect(await s3.config.region()).toBe("us-east-1");
+    }
+    const ddb = (c.doc as unknown as { config: S3Client["config"] }).config;
+    const ep = await ddb.endpoint?.();
+    expect(`${ep?.hostname}:${ep?.port}`).toBe("127.0.0.1:4566");
+  });
+
+  it("use virtual-hosted S3 against AWS", () => {
+    const c = createClients({ ...config, endpoint: null }, credentials);
+    expect(c.s3.config.forcePathStyle).toBe(false);
+  });
+
+  it("refuse a backend for something that is not an identity id", () => {
+    expect(() => new Backend(config, { doc: fake(() => ({})).sender, s3: new S3Client({}), s3Upload: new S3Client({}) }, "alice")).toThrow(
+      /identity id/,
+    );
   });
 });

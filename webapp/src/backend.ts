@@ -1,17 +1,19 @@
-// Every AWS call the app makes, behind one small class so the UI and the tests can use fakes.
+// Every AWS call the app makes with the identity's credentials, behind one small class so the UI
+// and the tests can use fakes. The caller's identity id is the owner of everything it touches:
+// the IAM policy allows nothing else, and this class never asks for anything else.
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { fromCognitoIdentityPool } from "@aws-sdk/credential-provider-cognito-identity";
+import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { XhrHttpHandler } from "@aws-sdk/xhr-http-handler";
 
-import type { WebappConfig } from "./config";
-import { albumIdFor } from "./keys";
-import type { ExecutionInfo, ImageItem } from "./status";
+import { userPoolProviderName, type WebappConfig } from "./config";
+import { albumIdFor, checkAlbumName, isIdentityId, isOwnAlbumId, isOwnKey, newAlbumKey } from "./keys";
+import type { KeyValueStore } from "./session";
+import type { ImageItem } from "./status";
 
 export interface Album {
   albumID: string;
@@ -34,45 +36,145 @@ export class AlbumExistsError extends Error {
   }
 }
 
-/** The subset of the document client used here (`send`), so tests can pass a fake. */
+/** Something that is not the signed-in identity's was asked for: never sent. */
+export class NotYoursError extends Error {
+  constructor(what: string) {
+    super(`${what} belongs to another identity.`);
+    this.name = "NotYoursError";
+  }
+}
+
+/** The subset of an SDK client used here (`send`), so tests can pass a fake. */
 export interface Sender {
   send(command: unknown): Promise<unknown>;
 }
 
 export interface Clients {
   doc: Sender;
-  lambda: Sender;
+  /** Signs thumbnail GetObject URLs (fetch handler). */
   s3: S3Client;
+  /** Uploads: XHR, for real progress. */
+  s3Upload: S3Client;
 }
 
-/** Clients that take credentials from the identity pool (unauthenticated identities). */
-export function createClients(config: WebappConfig): Clients {
+// ---------------------------------------------------------------------------------------------
+// Credentials
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+  /** The Cognito identity id the credentials belong to. */
+  identityId: string;
+}
+
+export type CredentialSource = () => Promise<AwsCredentials>;
+
+/** Who asks the identity pool: a user of the pool (with a fresh ID token on demand) or a guest. */
+export type Principal =
+  | { kind: "user"; sub: string; idToken: () => Promise<string> }
+  | { kind: "guest"; store: KeyValueStore; storeKey: string };
+
+export interface IdentityCredentials {
+  /** Shared by every client; fetched once and reused until 5 minutes before they expire. */
+  provider: CredentialSource;
+  /** The identity id (GetId), once credentials were obtained. */
+  identityId(): Promise<string>;
+}
+
+const CREDENTIALS_MARGIN_MS = 5 * 60_000;
+
+/** One cache of credentials in front of any source: concurrent callers share one request. */
+export function sharedCredentials(source: CredentialSource, now: () => number = Date.now): IdentityCredentials {
+  let current: AwsCredentials | undefined;
+  let pending: Promise<AwsCredentials> | undefined;
+  const fresh = (c: AwsCredentials) => !c.expiration || c.expiration.getTime() - CREDENTIALS_MARGIN_MS > now();
+  const provider: CredentialSource = () => {
+    if (current && fresh(current)) return Promise.resolve(current);
+    pending ??= source().then(
+      (c) => {
+        if (!isIdentityId(c.identityId)) throw new Error(`The identity pool returned an unexpected identity id: ${c.identityId}`);
+        if (current && current.identityId !== c.identityId) {
+          throw new Error("The identity pool returned another identity for this session. Sign in again.");
+        }
+        current = c;
+        pending = undefined;
+        return c;
+      },
+      (err: unknown) => {
+        pending = undefined;
+        throw err;
+      },
+    );
+    return pending;
+  };
+  return { provider, identityId: async () => (await provider()).identityId };
+}
+
+/**
+ * Credentials from the identity pool. A user's: `logins` maps the user pool's provider name
+ * (`cognito-idp.<region>.amazonaws.com/<userPoolId>`) to the current ID token (refreshed on
+ * demand). A guest's: unauthenticated, with the identity id kept in `store` so a reload keeps
+ * the same identity (and its photos).
+ */
+export function identityCredentials(config: WebappConfig, who: Principal): IdentityCredentials {
+  const clientConfig = { region: config.region, endpoint: config.endpoint ?? undefined };
+  const source =
+    who.kind === "user"
+      ? fromCognitoIdentityPool({
+          identityPoolId: config.identityPoolId,
+          clientConfig,
+          logins: { [userPoolProviderName(config)]: who.idToken },
+          // The identity id is cached for this page only, per user of the pool.
+          userIdentifier: who.sub,
+          cache: memoryCache(),
+        })
+      : fromCognitoIdentityPool({
+          identityPoolId: config.identityPoolId,
+          clientConfig,
+          cache: singleKeyCache(who.store, who.storeKey),
+        });
+  return sharedCredentials(source as CredentialSource);
+}
+
+function memoryCache() {
+  const m = new Map<string, string>();
+  return {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+  };
+}
+
+/** The provider's identity cache kept under one key of our own store. */
+function singleKeyCache(store: KeyValueStore, key: string) {
+  return {
+    getItem: () => store.getItem(key),
+    setItem: (_k: string, v: string) => store.setItem(key, v),
+    removeItem: () => store.removeItem(key),
+  };
+}
+
+/** Clients for DynamoDB and S3 with the identity's credentials; `endpoint` for every one. */
+export function createClients(config: WebappConfig, credentials: CredentialSource): Clients {
   const endpoint = config.endpoint ?? undefined;
-  const region = config.region;
-  const credentials = fromCognitoIdentityPool({
-    // The provider builds its own Cognito Identity client (the SDK's nested client) from this.
-    clientConfig: { region, endpoint },
-    // The identity ID lives for this page only: a restarted emulator forgets identities, and a
-    // stale cached ID would break every call until the browser's storage is cleared.
-    cache: memoryCache(),
-    identityPoolId: config.identityPoolId,
-  });
-  const common = { region, endpoint, credentials };
+  const common = { region: config.region, endpoint, credentials };
   const ddb = new DynamoDBClient(common);
   const doc = DynamoDBDocumentClient.from(ddb, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const s3 = new S3Client({
+  const s3Common = {
     ...common,
     forcePathStyle: config.endpoint !== null,
-    // XHR reports upload progress for every request, not only per multipart part.
-    requestHandler: new CheckedXhrHttpHandler({}),
     // No flexible checksums unless required: keeps browser uploads simple and emulator-friendly.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  const lambda = new LambdaClient(common);
-  return { doc, lambda, s3 };
+    requestChecksumCalculation: "WHEN_REQUIRED" as const,
+    responseChecksumValidation: "WHEN_REQUIRED" as const,
+  };
+  const s3 = new S3Client(s3Common);
+  // XHR reports upload progress for every request, not only per multipart part.
+  const s3Upload = new S3Client({ ...s3Common, requestHandler: new CheckedXhrHttpHandler({}) });
+  return { doc, s3, s3Upload };
 }
 
 /**
@@ -94,62 +196,108 @@ export class CheckedXhrHttpHandler extends XhrHttpHandler {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The identity's albums and photos
+
+export interface BackendOptions {
+  /** Album keys (tests pass a fixed sequence). */
+  newKey?: () => string;
+}
+
 export class Backend {
+  private readonly newKey: () => string;
+
   constructor(
     readonly config: WebappConfig,
     private readonly clients: Clients,
-  ) {}
+    /** The signed-in identity: the owner of every album, key and item this backend touches. */
+    readonly identityId: string,
+    opts: BackendOptions = {},
+  ) {
+    if (!isIdentityId(identityId)) throw new Error(`not a Cognito identity id: ${identityId}`);
+    this.newKey = opts.newKey ?? (() => newAlbumKey());
+  }
 
-  /** The user's albums, newest first, one page at a time. */
-  async listAlbums(userID: string, startKey?: PageKey, limit = 20): Promise<Page<Album>> {
+  /**
+   * The identity's albums, newest first, one page at a time: the user index with
+   * userID = identityId, and only albums whose albumID begins with "<identityId>/" (IAM cannot
+   * check an item's userID attribute, so an album of someone else's could name this identity).
+   */
+  async listAlbums(startKey?: PageKey, limit = 20): Promise<Page<Album>> {
     const out = (await this.clients.doc.send(
       new QueryCommand({
         TableName: this.config.albumMetadataTable,
         IndexName: this.config.userAlbumsIndex,
         KeyConditionExpression: "userID = :u",
-        ExpressionAttributeValues: { ":u": userID },
+        ExpressionAttributeValues: { ":u": this.identityId },
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     )) as { Items?: Album[]; LastEvaluatedKey?: Record<string, unknown> };
-    return { items: out.Items ?? [], nextKey: out.LastEvaluatedKey };
+    const items = (out.Items ?? []).filter((a) => isOwnAlbumId(a.albumID, this.identityId) && typeof a.albumName === "string");
+    return { items, nextKey: out.LastEvaluatedKey };
   }
 
   async getAlbum(albumID: string): Promise<Album | undefined> {
+    if (!isOwnAlbumId(albumID, this.identityId)) throw new NotYoursError("This album");
     const out = (await this.clients.doc.send(
       new GetCommand({ TableName: this.config.albumMetadataTable, Key: { albumID } }),
     )) as { Item?: Album };
     return out.Item;
   }
 
-  /** Creates an album; never overwrites one (conditional put). */
-  async createAlbum(userID: string, albumName: string, now = Date.now()): Promise<Album> {
-    const album: Album = {
-      albumID: albumIdFor(userID, albumName),
-      userID: userID.trim(),
-      albumName: albumName.trim(),
-      creationTime: now,
-    };
-    try {
-      await this.clients.doc.send(
-        new PutCommand({
-          TableName: this.config.albumMetadataTable,
-          Item: album,
-          ConditionExpression: "attribute_not_exists(albumID)",
-        }),
-      );
-    } catch (err) {
-      if ((err as { name?: string })?.name === "ConditionalCheckFailedException") {
-        throw new AlbumExistsError(album.albumName);
-      }
-      throw err;
-    }
-    return album;
+  /** An album of this identity with exactly this name (every page of the user index). */
+  async findAlbumNamed(albumName: string): Promise<Album | undefined> {
+    const wanted = albumName.trim().normalize("NFC");
+    let key: PageKey;
+    do {
+      const page = await this.listAlbums(key, 100);
+      const hit = page.items.find((a) => a.albumName.trim().normalize("NFC") === wanted);
+      if (hit) return hit;
+      key = page.nextKey;
+    } while (key);
+    return undefined;
   }
 
-  /** The album's photos, newest upload first, one page at a time. */
+  /**
+   * Creates an album `{albumID: "<identityId>/<random key>", userID, albumName, creationTime}`
+   * (exactly those four attributes, as the policy requires) with a conditional put that never
+   * overwrites one. Names are any Unicode, kept as typed (trimmed); a name the user already has
+   * is refused.
+   */
+  async createAlbum(albumName: string, now = Date.now()): Promise<Album> {
+    const err = checkAlbumName(albumName);
+    if (err) throw new Error(err);
+    const name = albumName.trim();
+    if (await this.findAlbumNamed(name)) throw new AlbumExistsError(name);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const album: Album = {
+        albumID: albumIdFor(this.identityId, this.newKey()),
+        userID: this.identityId,
+        albumName: name,
+        creationTime: now,
+      };
+      try {
+        await this.clients.doc.send(
+          new PutCommand({
+            TableName: this.config.albumMetadataTable,
+            Item: album,
+            ConditionExpression: "attribute_not_exists(albumID)",
+          }),
+        );
+        return album;
+      } catch (e) {
+        // 72 random bits: a taken key is all but impossible; draw another.
+        if ((e as { name?: string })?.name !== "ConditionalCheckFailedException") throw e;
+      }
+    }
+    throw new Error("Could not find a free album id; try again.");
+  }
+
+  /** The album's photos, newest upload first, one page at a time (the album index). */
   async listImages(albumID: string, startKey?: PageKey, limit = 50): Promise<Page<ImageItem>> {
+    if (!isOwnAlbumId(albumID, this.identityId)) throw new NotYoursError("This album");
     const out = (await this.clients.doc.send(
       new QueryCommand({
         TableName: this.config.imageMetadataTable,
@@ -161,58 +309,34 @@ export class Backend {
         ExclusiveStartKey: startKey,
       }),
     )) as { Items?: ImageItem[]; LastEvaluatedKey?: Record<string, unknown> };
-    return { items: out.Items ?? [], nextKey: out.LastEvaluatedKey };
+    // Only photos uploaded under this identity's own prefix.
+    const items = (out.Items ?? []).filter((i) => typeof i.imageID === "string" && i.imageID.startsWith(`${this.identityId}/`));
+    return { items, nextKey: out.LastEvaluatedKey };
   }
 
   async getImage(imageID: string): Promise<ImageItem | undefined> {
+    if (!imageID.startsWith(`${this.identityId}/`)) throw new NotYoursError("This photo");
     const out = (await this.clients.doc.send(
       new GetCommand({ TableName: this.config.imageMetadataTable, Key: { imageID }, ConsistentRead: true }),
     )) as { Item?: ImageItem };
     return out.Item;
   }
 
-  /** Invokes the describe_execution function: {executionArn} -> {executionArn, status, ...}. */
-  async describeExecution(executionArn: string): Promise<ExecutionInfo> {
-    const out = (await this.clients.lambda.send(
-      new InvokeCommand({
-        FunctionName: this.config.describeExecutionFunction,
-        Payload: new TextEncoder().encode(JSON.stringify({ executionArn })),
-      }),
-    )) as { Payload?: Uint8Array; FunctionError?: string };
-    const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
-    let body: Record<string, unknown> = {};
-    try {
-      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      throw new Error(`describe_execution returned something that is not JSON: ${text.slice(0, 200)}`);
-    }
-    if (out.FunctionError) {
-      const err = new Error(String(body.errorMessage ?? out.FunctionError));
-      err.name = String(body.errorType ?? "DescribeExecutionError");
-      throw err;
-    }
-    if (typeof body.status !== "string") throw new Error("describe_execution returned no status");
-    return body as unknown as ExecutionInfo;
-  }
-
-  /** Uploads one photo with user metadata userid/albumid; reports progress 0..1. */
-  async upload(
-    file: Blob,
-    key: string,
-    meta: { userID: string; albumID: string },
-    onProgress: (fraction: number) => void,
-    signal?: AbortSignal,
-  ): Promise<void> {
+  /**
+   * Uploads one photo to `key` (under "<incoming><identityId>/") with one piece of user
+   * metadata, `albumid` (ASCII: "<identityId>/<albumKey>"); reports progress 0..1.
+   */
+  async upload(file: Blob, key: string, albumID: string, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<void> {
+    if (!isOwnKey(key, this.config.incomingPrefix, this.identityId)) throw new NotYoursError("This upload key");
+    if (!isOwnAlbumId(albumID, this.identityId)) throw new NotYoursError("This album");
     const upload = new Upload({
-      client: this.clients.s3,
+      client: this.clients.s3Upload,
       params: {
         Bucket: this.config.bucket,
         Key: key,
         Body: file,
         ContentType: file.type || "application/octet-stream",
-        // S3 user metadata travels as x-amz-meta-* headers: ASCII only. Non-ASCII names are
-        // percent-encoded; the album's own record keeps the readable name.
-        Metadata: { userid: headerSafe(meta.userID), albumid: headerSafe(meta.albumID) },
+        Metadata: { albumid: albumID },
       },
       queueSize: 3,
       // One PUT up to 64 MiB (every camera photo): multipart needs POST in the bucket CORS rule.
@@ -228,29 +352,18 @@ export class Backend {
     onProgress(1);
   }
 
-  /** A presigned GET for a thumbnail (valid one hour). */
+  /**
+   * A presigned GetObject URL for the item's thumbnail (thumbnail.s3Key, under
+   * "<thumbnails><identityId>/"), for an <img>: no preflight, no token in a header, valid until
+   * the credentials that signed it expire (at most `expiresIn` seconds). Undefined without one.
+   */
   async thumbnailUrl(item: ImageItem, expiresIn = 3600): Promise<string | undefined> {
-    if (!item.thumbnail?.s3Key) return undefined;
-    return getSignedUrl(
-      this.clients.s3,
-      new GetObjectCommand({ Bucket: item.thumbnail.s3Bucket || this.config.bucket, Key: item.thumbnail.s3Key }),
-      { expiresIn },
-    );
+    const t = item.thumbnail;
+    if (!t?.s3Key) return undefined;
+    if (!isOwnKey(t.s3Key, this.config.thumbnailPrefix, this.identityId)) throw new NotYoursError("This thumbnail");
+    if (t.s3Bucket && t.s3Bucket !== this.config.bucket) throw new NotYoursError("This thumbnail's bucket");
+    return getSignedUrl(this.clients.s3, new GetObjectCommand({ Bucket: this.config.bucket, Key: t.s3Key }), { expiresIn });
   }
-}
-
-function memoryCache() {
-  const m = new Map<string, string>();
-  return {
-    getItem: (k: string) => m.get(k) ?? null,
-    setItem: (k: string, v: string) => void m.set(k, v),
-    removeItem: (k: string) => void m.delete(k),
-  };
-}
-
-/** Header values must be printable ASCII: percent-encode anything else. */
-export function headerSafe(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
 function toAbortController(signal: AbortSignal): AbortController {

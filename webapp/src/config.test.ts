@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, validateConfig } from "./config";
+import { ConfigError, loadConfig, userPoolProviderName, validateConfig } from "./config";
 
 const good = {
   region: "us-east-1",
+  userPoolId: "us-east-1_AbCdEf123",
+  userPoolClientId: "3n4b5urk1ft4fl3mg5e62d9ado",
   identityPoolId: "us-east-1:11111111-2222-3333-4444-555555555555",
+  allowGuests: false,
   bucket: "photos",
   imageMetadataTable: "ImageMetadata",
   albumMetadataTable: "AlbumMetadata",
   albumIndex: "albumID-uploadTime-index",
   userAlbumsIndex: "userID-creationTime-index",
-  describeExecutionFunction: "describe-execution",
   incomingPrefix: "Incoming/",
   thumbnailPrefix: "Thumbnails/",
   endpoint: null,
@@ -24,15 +26,28 @@ describe("validateConfig", () => {
     expect(validateConfig(good)).toEqual(good);
   });
 
-  it("fills defaults for index names and prefixes", () => {
-    const { albumIndex, userAlbumsIndex, incomingPrefix, thumbnailPrefix, ...rest } = good;
-    void albumIndex, userAlbumsIndex, incomingPrefix, thumbnailPrefix;
+  it("fills defaults for index names, prefixes and allowGuests", () => {
+    const { albumIndex, userAlbumsIndex, incomingPrefix, thumbnailPrefix, allowGuests, ...rest } = good;
+    void albumIndex, userAlbumsIndex, incomingPrefix, thumbnailPrefix, allowGuests;
     const c = validateConfig(rest);
     expect(c.albumIndex).toBe("albumID-uploadTime-index");
     expect(c.userAlbumsIndex).toBe("userID-creationTime-index");
     expect(c.incomingPrefix).toBe("Incoming/");
     expect(c.thumbnailPrefix).toBe("Thumbnails/");
     expect(c.endpoint).toBeNull();
+    expect(c.allowGuests).toBe(false);
+  });
+
+  it("keeps allowGuests when true", () => {
+    expect(validateConfig({ ...good, allowGuests: true }).allowGuests).toBe(true);
+  });
+
+  it("has no function to invoke any more", () => {
+    expect(validateConfig({ ...good, describeExecutionFunction: "x" })).not.toHaveProperty("describeExecutionFunction");
+  });
+
+  it("names the user pool's provider for the identity pool's logins", () => {
+    expect(userPoolProviderName(validateConfig(good))).toBe("cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123");
   });
 
   it("keeps the emulator endpoint, without a trailing slash", () => {
@@ -49,14 +64,15 @@ describe("validateConfig", () => {
       expect(err.problem).toBe("invalid");
       expect(err.details).toEqual(
         expect.arrayContaining([
+          '"userPoolId" is missing or empty',
+          '"userPoolClientId" is missing or empty',
           '"identityPoolId" is missing or empty',
           '"bucket" is missing or empty',
           '"imageMetadataTable" is missing or empty',
           '"albumMetadataTable" is missing or empty',
-          '"describeExecutionFunction" is missing or empty',
         ]),
       );
-      expect(err.details).toHaveLength(5);
+      expect(err.details).toHaveLength(6);
     }
   });
 
@@ -68,6 +84,11 @@ describe("validateConfig", () => {
     [{ region: "mars" }, /region/],
     [{ identityPoolId: "nope" }, /identityPoolId/],
     [{ bucket: "   " }, /bucket/],
+    [{ userPoolId: "nope" }, /userPoolId/],
+    [{ userPoolId: "eu-west-1_AbC" }, /userPoolId.*eu-west-1.*us-east-1/],
+    [{ userPoolClientId: "a b" }, /userPoolClientId/],
+    [{ allowGuests: "yes" }, /allowGuests/],
+    [{ thumbnailPrefix: "Incoming/" }, /differ/],
   ])("rejects %j", (patch, pattern) => {
     expect(() => validateConfig({ ...good, ...patch })).toThrow(pattern);
   });

@@ -3,13 +3,19 @@
 
 export interface WebappConfig {
   region: string;
+  /** Cognito user pool users sign up and sign in with (`<region>_<id>`). */
+  userPoolId: string;
+  /** The pool's web client (no secret). */
+  userPoolClientId: string;
+  /** Cognito identity pool whose credentials reach the bucket and tables (`<region>:<uuid>`). */
   identityPoolId: string;
+  /** Offer "Continue as guest" (unauthenticated identities); false unless the pool allows them. */
+  allowGuests: boolean;
   bucket: string;
   imageMetadataTable: string;
   albumMetadataTable: string;
   albumIndex: string;
   userAlbumsIndex: string;
-  describeExecutionFunction: string;
   incomingPrefix: string;
   thumbnailPrefix: string;
   /** Set against the local emulator (e.g. http://127.0.0.1:4566); null against AWS. */
@@ -31,11 +37,12 @@ export class ConfigError extends Error {
 
 const REQUIRED = [
   "region",
+  "userPoolId",
+  "userPoolClientId",
   "identityPoolId",
   "bucket",
   "imageMetadataTable",
   "albumMetadataTable",
-  "describeExecutionFunction",
 ] as const;
 
 const DEFAULTS = {
@@ -51,7 +58,7 @@ function isNonEmptyString(v: unknown): v is string {
   return typeof v === "string" && v.trim() !== "";
 }
 
-/** Checks a parsed config.json; fills defaults for the index names and prefixes. */
+/** Checks a parsed config.json; fills defaults for the index names, prefixes and allowGuests. */
 export function validateConfig(raw: unknown): WebappConfig {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError("invalid", "config.json must hold a JSON object.");
@@ -72,11 +79,26 @@ export function validateConfig(raw: unknown): WebappConfig {
     const v = out[key];
     if (typeof v === "string" && !v.endsWith("/")) problems.push(`"${key}" must end with "/"`);
   }
-  if (isNonEmptyString(obj.region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(obj.region)) {
-    problems.push(`"region" does not look like an AWS region: ${obj.region}`);
+  if (out.incomingPrefix === out.thumbnailPrefix) problems.push(`"incomingPrefix" and "thumbnailPrefix" must differ`);
+  const region = isNonEmptyString(obj.region) ? obj.region.trim() : "";
+  if (region && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    problems.push(`"region" does not look like an AWS region: ${region}`);
   }
-  if (isNonEmptyString(obj.identityPoolId) && !/^[\w-]+:[0-9a-fA-F-]+$/.test(obj.identityPoolId)) {
+  if (isNonEmptyString(obj.identityPoolId) && !/^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-fA-F-]+$/.test(obj.identityPoolId.trim())) {
     problems.push(`"identityPoolId" does not look like <region>:<uuid>: ${obj.identityPoolId}`);
+  }
+  if (isNonEmptyString(obj.userPoolId)) {
+    const m = /^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$/.exec(obj.userPoolId.trim());
+    if (!m) problems.push(`"userPoolId" does not look like <region>_<id>: ${obj.userPoolId}`);
+    else if (region && m[1] !== region) problems.push(`"userPoolId" is in ${m[1]}, not in "region" ${region}`);
+  }
+  if (isNonEmptyString(obj.userPoolClientId) && !/^[\w+]+$/.test(obj.userPoolClientId.trim())) {
+    problems.push(`"userPoolClientId" does not look like a user pool client id: ${obj.userPoolClientId}`);
+  }
+  let allowGuests = false;
+  if (obj.allowGuests !== undefined && obj.allowGuests !== null) {
+    if (typeof obj.allowGuests !== "boolean") problems.push(`"allowGuests" must be true or false`);
+    else allowGuests = obj.allowGuests;
   }
   let endpoint: string | null = null;
   if (obj.endpoint !== undefined && obj.endpoint !== null && obj.endpoint !== "") {
@@ -96,18 +118,25 @@ export function validateConfig(raw: unknown): WebappConfig {
     throw new ConfigError("invalid", `config.json is not valid: ${problems.join("; ")}.`, problems);
   }
   return {
-    region: (obj.region as string).trim(),
+    region,
+    userPoolId: (obj.userPoolId as string).trim(),
+    userPoolClientId: (obj.userPoolClientId as string).trim(),
     identityPoolId: (obj.identityPoolId as string).trim(),
+    allowGuests,
     bucket: (obj.bucket as string).trim(),
     imageMetadataTable: (obj.imageMetadataTable as string).trim(),
     albumMetadataTable: (obj.albumMetadataTable as string).trim(),
-    describeExecutionFunction: (obj.describeExecutionFunction as string).trim(),
     albumIndex: out.albumIndex as string,
     userAlbumsIndex: out.userAlbumsIndex as string,
     incomingPrefix: out.incomingPrefix as string,
     thumbnailPrefix: out.thumbnailPrefix as string,
     endpoint,
   };
+}
+
+/** The identity pool's provider name for the user pool: the key of `logins` (GetId, GetCredentialsForIdentity). */
+export function userPoolProviderName(config: Pick<WebappConfig, "region" | "userPoolId">): string {
+  return `cognito-idp.${config.region}.amazonaws.com/${config.userPoolId}`;
 }
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;

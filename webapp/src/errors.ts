@@ -14,7 +14,7 @@ const TITLES: Record<string, string> = {
   ImageIdentifyError: "This file is not an image we can read.",
   ImageTooLarge: "This image is too large to process (too many pixels).",
   ImageDecodeError: "This image is damaged and could not be decoded.",
-  ExecutionNotAllowed: "The processing run belongs to another pipeline.",
+  OwnerMismatch: "This upload claimed an album of another owner and was not processed.",
   "States.Timeout": "Processing took too long and was stopped.",
   "States.TaskFailed": "A processing step failed.",
   "States.Runtime": "The pipeline hit an internal error.",
@@ -98,7 +98,12 @@ export function backendErrorMessage(err: unknown, endpoint: string | null, regio
   if (e?.name === "ResourceNotFoundException" || e?.name === "NoSuchBucket") {
     return `The backend does not have a resource this app expects (${e.name}: ${e.message ?? ""}). Is config.json from the current deployment? Run \`make webapp\`.`;
   }
-  if (e?.name === "AccessDeniedException" || e?.name === "AccessDenied" || e?.name === "NotAuthorizedException") {
+  if (e?.name === "SessionExpiredError") return e.message ?? "Your session has ended. Sign in again.";
+  if (e?.name === "NotYoursError") return `${e.message ?? ""} Only your own albums and photos can be opened.`.trim();
+  if (e?.name === "NotAuthorizedException") {
+    return `The identity pool refused your sign-in (NotAuthorizedException). ${e.message ?? ""} Sign out and sign in again.`.trim();
+  }
+  if (e?.name === "AccessDeniedException" || e?.name === "AccessDenied" || e?.name === "Forbidden") {
     return `The backend refused access (${e.name}). ${e.message ?? ""}`.trim();
   }
   return `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;

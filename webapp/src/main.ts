@@ -1,17 +1,34 @@
 import "./style.css";
-import { Backend, createClients } from "./backend";
-import { ConfigError, loadConfig, MAKE_HINT } from "./config";
-import { Session } from "./session";
+import { createUserPoolClient, UserPool } from "./auth";
+import { Backend, createClients, identityCredentials } from "./backend";
+import { ConfigError, loadConfig, MAKE_HINT, type WebappConfig } from "./config";
+import { GUEST_IDENTITY_KEY, Session, type SessionState } from "./session";
 import { App } from "./ui/app";
 import { h } from "./ui/dom";
+
+/** Credentials for the session's identity, its identity id, and the clients that use them. */
+async function connect(config: WebappConfig, session: Session, state: SessionState): Promise<Backend> {
+  const credentials = identityCredentials(
+    config,
+    state.kind === "user"
+      ? { kind: "user", sub: state.sub, idToken: () => session.idToken() }
+      : { kind: "guest", store: window.localStorage, storeKey: GUEST_IDENTITY_KEY },
+  );
+  const identityId = await credentials.identityId();
+  return new Backend(config, createClients(config, credentials.provider), identityId);
+}
 
 async function start(): Promise<void> {
   const root = document.getElementById("app");
   if (!root) throw new Error("#app is missing from index.html");
   try {
     const config = await loadConfig();
-    const backend = new Backend(config, createClients(config));
-    new App(root, config, backend, new Session(window.localStorage));
+    const pool = new UserPool(config, createUserPoolClient(config));
+    const session = new Session(window.localStorage, pool);
+    // A guest session from a deployment that no longer allows guests is over.
+    if (session.state?.kind === "guest" && !config.allowGuests) await session.signOut();
+    await session.restore();
+    new App(root, { config, session, pool, connect: (state) => connect(config, session, state) });
   } catch (err) {
     const problem = err instanceof ConfigError ? err.problem : "invalid";
     const message = err instanceof Error ? err.message : String(err);

@@ -1,19 +1,25 @@
-// Hash routes: "#/" the album list, "#/album/<albumID>" one album. Reload keeps the place.
+// Hash routes: "#/" the album list, "#/album/<albumKey>" one of the signed-in identity's albums
+// (its albumID is "<identityId>/<albumKey>", so a link never reaches another identity's album).
+// Reload keeps the place.
 
-export type Route = { name: "albums" } | { name: "album"; albumID: string };
+import { isAlbumKey } from "./keys";
+
+export type Route = { name: "albums" } | { name: "album"; albumKey: string };
 
 export function parseRoute(hash: string): Route {
-  const m = /^#\/album\/(.+)$/.exec(hash);
+  const m = /^#\/album\/([^/?#]+)$/.exec(hash);
   if (m) {
+    let key: string;
     try {
-      return { name: "album", albumID: decodeURIComponent(m[1]) };
+      key = decodeURIComponent(m[1]);
     } catch {
       return { name: "albums" };
     }
+    if (isAlbumKey(key)) return { name: "album", albumKey: key };
   }
   return { name: "albums" };
 }
 
-export function albumHash(albumID: string): string {
-  return `#/album/${encodeURIComponent(albumID)}`;
+export function albumHash(albumKey: string): string {
+  return `#/album/${encodeURIComponent(albumKey)}`;
 }

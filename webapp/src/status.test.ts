@@ -28,27 +28,6 @@ describe("viewFromItem", () => {
     expect(v.error?.title).toMatch(/not supported/);
     expect(v.error?.detail).toBe("Image type not supported!");
   });
-  it("an execution that failed without a record ends the card as failed", () => {
-    const v = viewFromItem(
-      { ...base, processingStatus: "RUNNING" },
-      { executionArn: ARN, status: "TIMED_OUT" },
-    );
-    expect(v.phase).toBe("failed");
-    expect(v.error?.name).toBe("TIMED_OUT");
-  });
-  it("ignores an execution answer about another (older) execution", () => {
-    const v = viewFromItem({ ...base, processingStatus: "RUNNING" }, { executionArn: `${ARN}-old`, status: "FAILED" });
-    expect(v.phase).toBe("processing");
-  });
-  it("a recorded result wins over the execution status", () => {
-    const v = viewFromItem({ ...base, processingStatus: "SUCCEEDED" }, { executionArn: ARN, status: "FAILED" });
-    expect(v.phase).toBe("done");
-  });
-  it("a running execution keeps the card processing", () => {
-    expect(viewFromItem({ ...base, processingStatus: "RUNNING" }, { executionArn: ARN, status: "RUNNING" }).phase).toBe(
-      "processing",
-    );
-  });
   it("a record without status or ARN is still waiting", () => {
     expect(viewFromItem({ imageID: "x" }).phase).toBe("uploaded");
   });

@@ -1,4 +1,5 @@
-// What a photo card shows, from the ImageMetadata item and (optionally) describe_execution.
+// What a photo card shows, from the ImageMetadata item alone: its terminal state (SUCCEEDED or
+// FAILED) is the backend's guarantee (the state machine records every failure).
 
 import { friendlyError, type FriendlyError } from "./errors";
 
@@ -25,16 +26,6 @@ export interface ImageItem {
   cause?: string;
 }
 
-/** describe_execution's output: {executionArn, status, startDate, stopDate?, error?, cause?}. */
-export interface ExecutionInfo {
-  executionArn: string;
-  status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE" | string;
-  startDate?: string;
-  stopDate?: string;
-  error?: string;
-  cause?: string;
-}
-
 export interface View {
   phase: Phase;
   label: string;
@@ -46,14 +37,11 @@ export function isTerminal(phase: Phase): boolean {
   return phase === "done" || phase === "failed" || phase === "upload-failed";
 }
 
-const FAILED_EXECUTION = new Set(["FAILED", "TIMED_OUT", "ABORTED"]);
-
 /**
  * The card's state after the upload finished. `item` undefined: the trigger has not written the
- * record yet. `execution`: the latest describe_execution answer for the item's execution, used
- * only when the item is not terminal (an execution that died without recording its failure).
+ * record yet.
  */
-export function viewFromItem(item: ImageItem | undefined, execution?: ExecutionInfo): View {
+export function viewFromItem(item: ImageItem | undefined): View {
   if (!item) return { phase: "uploaded", label: "Uploaded, waiting for the pipeline" };
   const arn = item.executionArn;
   switch (item.processingStatus) {
@@ -61,14 +49,6 @@ export function viewFromItem(item: ImageItem | undefined, execution?: ExecutionI
       return { phase: "done", label: "Done", executionArn: arn };
     case "FAILED":
       return { phase: "failed", label: "Failed", executionArn: arn, error: friendlyError(item.error, item.cause) };
-  }
-  if (execution && arn && execution.executionArn === arn && FAILED_EXECUTION.has(execution.status)) {
-    return {
-      phase: "failed",
-      label: "Failed",
-      executionArn: arn,
-      error: friendlyError(execution.error ?? execution.status, execution.cause),
-    };
   }
   if (item.processingStatus === "PENDING" || item.processingStatus === "RUNNING" || arn) {
     return { phase: "processing", label: "Processing", executionArn: arn };

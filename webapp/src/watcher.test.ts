@@ -1,25 +1,19 @@
 import { describe, expect, it } from "vitest";
-import type { ExecutionInfo, ImageItem } from "./status";
+import type { ImageItem } from "./status";
 import { watchImage, type WatchDeps, type WatchUpdate } from "./watcher";
 
 const ARN = "arn:aws:states:us-east-1:123456789012:execution:sm:run1";
 
 /** A fake clock: sleep advances time instantly. */
-function fakeDeps(items: (ImageItem | undefined | Error)[], execution?: (arn: string) => ExecutionInfo) {
+function fakeDeps(items: (ImageItem | undefined | Error)[]) {
   let t = 0;
   let i = 0;
   const sleeps: number[] = [];
-  const describes: string[] = [];
   const deps: WatchDeps = {
     getItem: async () => {
       const v = items[Math.min(i++, items.length - 1)];
       if (v instanceof Error) throw v;
       return v;
-    },
-    describeExecution: async (arn) => {
-      describes.push(arn);
-      if (!execution) throw new Error("no describe");
-      return execution(arn);
     },
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -27,7 +21,7 @@ function fakeDeps(items: (ImageItem | undefined | Error)[], execution?: (arn: st
     },
     now: () => t,
   };
-  return { deps, sleeps, describes, polls: () => i };
+  return { deps, sleeps, polls: () => i };
 }
 
 describe("watchImage", () => {
@@ -51,37 +45,19 @@ describe("watchImage", () => {
     const running = { imageID: "x", processingStatus: "RUNNING", executionArn: ARN } as ImageItem;
     const items: ImageItem[] = Array.from({ length: 400 }, () => running);
     items.push({ ...running, processingStatus: "SUCCEEDED" });
-    const { deps, polls } = fakeDeps(items, (arn) => ({ executionArn: arn, status: "RUNNING" }));
+    const { deps, polls } = fakeDeps(items);
     const end = await watchImage("x", deps, () => undefined);
     expect(end?.phase).toBe("done");
     expect(polls()).toBe(401);
     expect(deps.now()).toBeGreaterThan(30 * 60 * 1000); // > 30 minutes of fake time
   });
 
-  it("detects an execution that failed without writing a record", async () => {
+  it("ends failed with the recorded error, from the item alone", async () => {
     const running = { imageID: "x", processingStatus: "RUNNING", executionArn: ARN } as ImageItem;
-    const { deps, describes } = fakeDeps(Array.from({ length: 100 }, () => running), (arn) => ({
-      executionArn: arn,
-      status: "FAILED",
-      error: "States.Runtime",
-      cause: "boom",
-    }));
-    const updates: WatchUpdate[] = [];
-    const end = await watchImage("x", deps, (u) => updates.push(u), { describeEveryMs: 3000 });
+    const { deps } = fakeDeps([running, { ...running, processingStatus: "FAILED", error: "ImageDecodeError", cause: "truncated" }]);
+    const end = await watchImage("x", deps, () => undefined);
     expect(end?.phase).toBe("failed");
-    expect(end?.error?.name).toBe("States.Runtime");
-    expect(end?.error?.detail).toBe("boom");
-    expect(describes).toEqual([ARN]);
-  });
-
-  it("prefers the recorded failure when it appears meanwhile", async () => {
-    const running = { imageID: "x", processingStatus: "RUNNING", executionArn: ARN } as ImageItem;
-    // Polls at t=0, 500, 1250, 2375: the 4th asks describe_execution, the re-read finds the record.
-    const items: ImageItem[] = [...Array.from({ length: 4 }, () => running)];
-    items.push({ ...running, processingStatus: "FAILED", error: "ImageDecodeError", cause: "truncated" });
-    const { deps } = fakeDeps(items, (arn) => ({ executionArn: arn, status: "FAILED", error: "ImageDecodeError" }));
-    const end = await watchImage("x", deps, () => undefined, { describeEveryMs: 2000 });
-    expect(end?.phase).toBe("failed");
+    expect(end?.error?.name).toBe("ImageDecodeError");
     expect(end?.error?.detail).toBe("truncated");
   });
 
@@ -98,22 +74,27 @@ describe("watchImage", () => {
     expect(end?.error?.title).toMatch(/not supported/);
   });
 
-  it("a failing describe_execution does not stop polling", async () => {
-    const running = { imageID: "x", processingStatus: "RUNNING", executionArn: ARN } as ImageItem;
-    const items: ImageItem[] = [...Array.from({ length: 30 }, () => running), { ...running, processingStatus: "SUCCEEDED" }];
-    const { deps, describes } = fakeDeps(items);
-    const end = await watchImage("x", deps, () => undefined, { describeEveryMs: 2000 });
-    expect(end?.phase).toBe("done");
-    expect(describes.length).toBeGreaterThan(1);
+  it("stops on an error that makes polling pointless (signed out)", async () => {
+    const expired = Object.assign(new Error("Your session has ended."), { name: "SessionExpiredError" });
+    const { deps, polls } = fakeDeps([undefined, expired, undefined]);
+    const updates: WatchUpdate[] = [];
+    await watchImage("x", deps, (u) => updates.push(u), { isFatal: (e) => (e as Error).name === "SessionExpiredError" });
+    expect(polls()).toBe(2);
+    expect(updates[1].pollError).toBe(expired);
   });
 
   it("stops when aborted", async () => {
     const ctl = new AbortController();
     const { deps, polls } = fakeDeps([undefined]);
     let n = 0;
-    await watchImage("x", deps, () => {
-      if (++n === 3) ctl.abort();
-    }, { signal: ctl.signal });
+    await watchImage(
+      "x",
+      deps,
+      () => {
+        if (++n === 3) ctl.abort();
+      },
+      { signal: ctl.signal },
+    );
     expect(polls()).toBe(3);
   });
 });
