@@ -22,6 +22,12 @@ from urllib.parse import quote, quote_plus
 from moto.core.config import default_user_config
 
 from .lambda_runtime import LambdaRuntime
+from .stepfunctions_events import (
+    events_lambda_targets,
+    stepfunctions_execution_status_events,
+    stepfunctions_execution_timeout,
+    stepfunctions_stop_execution_stops,
+)
 
 
 def run_lambda_code(runtime: LambdaRuntime) -> None:
@@ -693,6 +699,10 @@ def apply_all(runtime: LambdaRuntime) -> None:
     stepfunctions_definite_json_paths()
     execute_state_machines()
     stepfunctions_missing_actions()
+    stepfunctions_execution_status_events()
+    stepfunctions_stop_execution_stops()
+    stepfunctions_execution_timeout()
+    events_lambda_targets()
     cognito_identity_pool_roles()
     cognito_identity_one_id_per_user()
     cognito_identity_credentials_of_the_pools_role()
