@@ -298,6 +298,32 @@ def test_browser_preflight_for_lambda_invoke_is_allowed(local_aws):
         assert "authorization" in answer.headers["Access-Control-Allow-Headers"]
 
 
+def test_browser_preflight_on_an_existing_object_is_answered_from_cors(local_aws):
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="preflight-test")
+    s3.put_bucket_cors(
+        Bucket="preflight-test",
+        CORSConfiguration={
+            "CORSRules": [
+                {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"]}
+            ]
+        },
+    )
+    s3.put_object(Bucket="preflight-test", Key="Thumbnails/a.jpg", Body=b"x")
+    request = urllib.request.Request(
+        f"{local_aws.endpoint_url}/preflight-test/Thumbnails/a.jpg",
+        method="OPTIONS",
+        headers={
+            "Origin": "http://127.0.0.1:5173",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+        assert answer.headers["Access-Control-Allow-Origin"] in ("*", "http://127.0.0.1:5173")
+
+
 def test_detect_labels_reads_the_object_and_honours_its_limits(local_aws):
     s3, rekognition = local_aws.client("s3"), local_aws.client("rekognition")
     s3.create_bucket(Bucket="labels-test")

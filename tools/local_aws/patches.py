@@ -689,6 +689,28 @@ def _load_labeller(spec: str) -> Any:
     return getattr(module, name)
 
 
+def s3_preflight_before_object_checks() -> None:
+    """moto 5.2.5 answers a browser's preflight (OPTIONS) on an existing object with 403.
+
+    ``S3Response._key_response`` runs its anonymous-access check (an unsigned request on an
+    object without a public ACL) before it reaches the OPTIONS branch, so a preflight, which is
+    never signed, is refused for every object that exists, and a browser cannot GET its own
+    photo's thumbnail with the SDK. S3 answers a preflight from the bucket's CORS configuration
+    alone; so does this.
+    """
+    from moto.s3.responses import S3Response
+
+    original = S3Response._key_response
+
+    def _key_response(self: Any, request: Any, full_url: str) -> Any:
+        if request.method == "OPTIONS":
+            bucket_name = self.parse_bucket_name_from_url(request, full_url)
+            return self._response_options(request.headers, bucket_name)
+        return original(self, request, full_url)
+
+    S3Response._key_response = _key_response
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     s3_event_records()
@@ -699,6 +721,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     stepfunctions_definite_json_paths()
     execute_state_machines()
     stepfunctions_missing_actions()
+    s3_preflight_before_object_checks()
     stepfunctions_execution_status_events()
     stepfunctions_stop_execution_stops()
     stepfunctions_execution_timeout()
