@@ -19,6 +19,14 @@ resource "aws_iam_role" "auto_confirm" {
   assume_role_policy = data.aws_iam_policy_document.auto_confirm_assume.json
 }
 
+# Owned here, so destroy leaves nothing behind.
+resource "aws_cloudwatch_log_group" "auto_confirm" {
+  #checkov:skip=CKV_AWS_338:Local emulator only: a day of logs.
+  #checkov:skip=CKV_AWS_158:Local emulator only: no customer managed key.
+  name              = "/aws/lambda/${local.auto_confirm_name}"
+  retention_in_days = 1
+}
+
 resource "aws_lambda_function" "auto_confirm" {
   #checkov:skip=CKV_AWS_116:A Cognito trigger is invoked synchronously; Cognito reports its failure to the caller.
   #checkov:skip=CKV_AWS_117:Reaches nothing: it only answers Cognito.
@@ -34,6 +42,8 @@ resource "aws_lambda_function" "auto_confirm" {
   architectures    = ["x86_64"]
   filename         = "${var.package_dir}/functions.zip"
   source_code_hash = filebase64sha256("${var.package_dir}/functions.zip")
+
+  depends_on = [aws_cloudwatch_log_group.auto_confirm]
 }
 
 resource "aws_lambda_permission" "auto_confirm" {
