@@ -111,11 +111,12 @@ variable "image_settings" {
 
 
 variable "state_machine" {
-  description = "State machine settings: `type` STANDARD or EXPRESS, the log level of its execution history and whether that history includes execution data (inputs and outputs: GPS and identities; turn it off in production)."
+  description = "State machine settings: `type` STANDARD or EXPRESS, the log level of its execution history and whether that history includes execution data (inputs and outputs: GPS and identities; turn it off in production), and `timeout_seconds` (null: 900 for STANDARD, 300 for EXPRESS), after which an execution ends TIMED_OUT and its item FAILED `ExecutionTimedOut`."
   type = object({
     type                   = optional(string, "STANDARD")
     log_level              = optional(string, "ALL")
     include_execution_data = optional(bool, true)
+    timeout_seconds        = optional(number)
   })
   default  = {}
   nullable = false

@@ -15,6 +15,7 @@ provider "aws" {
     cognitoidentity = var.aws_endpoint_url
     cognitoidp      = var.aws_endpoint_url
     dynamodb        = var.aws_endpoint_url
+    events          = var.aws_endpoint_url
     iam             = var.aws_endpoint_url
     kms             = var.aws_endpoint_url
     lambda          = var.aws_endpoint_url

@@ -123,6 +123,19 @@ class TableConfig:
 
 
 @dataclass(frozen=True)
+class TerminalConfig:
+    table_name: str
+    state_machine_arn: str
+
+    @classmethod
+    def from_env(cls) -> TerminalConfig:
+        return cls(
+            table_name=_required("IMAGE_METADATA_TABLE"),
+            state_machine_arn=_required("STATE_MACHINE_ARN"),
+        )
+
+
+@dataclass(frozen=True)
 class DescribeConfig:
     state_machine_arn: str
 

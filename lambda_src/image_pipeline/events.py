@@ -7,13 +7,21 @@ the state machine does not retry); optional parts are tolerated the way the cont
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
 from image_pipeline.errors import InvalidInput
-from image_pipeline.models import S3Location, S3Notification, StoredMetadata, Tag
+from image_pipeline.models import (
+    DeadLetter,
+    S3Location,
+    S3Notification,
+    StoredMetadata,
+    Tag,
+    TerminalEvent,
+)
 from image_pipeline.transform import check_stored
 
 
@@ -134,4 +142,72 @@ def _notification(record: object) -> S3Notification:
         etag=_optional(obj.get("eTag")),
         version_id=_optional(obj.get("versionId")),
         event_time=_optional(body.get("eventTime")),
+    )
+
+
+def is_sqs_event(event: object) -> bool:
+    """An SQS event source mapping's batch (``Records`` with ``eventSource`` ``aws:sqs``)."""
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records)
+    )
+
+
+def _json(value: object) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def dead_letters(event: object) -> list[DeadLetter]:
+    """The SQS batch of the trigger's dead-letter queue: each body a Lambda on-failure
+    destination record, ``{requestContext, requestPayload (the S3 event), responseContext,
+    responsePayload}``. A body that is no such record has ``notifications`` None."""
+    records = fields(event, "SQS event").get("Records")
+    if not isinstance(records, list):
+        raise InvalidInput("Not an SQS event: no Records")
+    letters = []
+    for record in records:
+        body = fields(record, "SQS record")
+        message_id = str(body.get("messageId") or "")
+        destination = _json(body.get("body"))
+        if not isinstance(destination, Mapping):
+            letters.append(DeadLetter(message_id, None, "the message body is not JSON"))
+            continue
+        context = destination.get("requestContext")
+        response = destination.get("responsePayload")
+        condition = context.get("condition") if isinstance(context, Mapping) else None
+        message = response.get("errorMessage") if isinstance(response, Mapping) else None
+        reason = str(message or condition or "the start failed every time it was tried")
+        try:
+            notifications = s3_notifications(destination.get("requestPayload"))
+        except InvalidInput as exc:
+            letters.append(DeadLetter(message_id, None, str(exc)))
+            continue
+        letters.append(DeadLetter(message_id, notifications, reason))
+    return letters
+
+
+def terminal_event(event: object) -> TerminalEvent:
+    """A Step Functions "Execution Status Change" event: ``detail`` with ``executionArn``,
+    ``stateMachineArn``, ``status``, ``input`` (the execution input, a JSON string naming
+    ``imageID``) and, when it failed, ``error`` and ``cause``."""
+    detail = fields(fields(event).get("detail"), "event detail")
+    payload = _json(detail.get("input"))
+    image_id = payload.get("imageID") if isinstance(payload, Mapping) else None
+    if not isinstance(image_id, str) or not image_id:
+        raise InvalidInput("The execution's input names no imageID")
+    error, cause = detail.get("error"), detail.get("cause")
+    return TerminalEvent(
+        state_machine_arn=text(detail, "stateMachineArn"),
+        execution_arn=text(detail, "executionArn"),
+        status=text(detail, "status"),
+        image_id=image_id,
+        error=str(error) if error else None,
+        cause=str(cause) if cause else None,
     )

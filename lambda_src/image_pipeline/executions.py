@@ -17,13 +17,17 @@ _HASH_CHARS = 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def execution_name(bucket: str, key: str, version: str | None) -> str:
+def execution_name(bucket: str, key: str, version: str | None, attempt: int = 1) -> str:
     """At most 80 characters of ``[A-Za-z0-9_-]``: a readable slug of the key plus a hash of
-    bucket, key and content (ETag, or version id), so the same object always gets the same name."""
+    bucket, key and content (ETag, or version id), so the same object always gets the same name;
+    attempts after the first (the same bytes uploaded again after a failure) end ``-a<n>``."""
     digest = hashlib.sha256("\0".join((bucket, key, version or "")).encode("utf-8")).hexdigest()
+    suffix = "" if attempt <= 1 else f"-a{attempt}"
     basename = key.rstrip("/").rsplit("/", 1)[-1]
-    slug = _UNSAFE.sub("-", basename).strip("-_")[: MAX_NAME - _HASH_CHARS - 1].strip("-_")
-    return f"{slug}-{digest[:_HASH_CHARS]}" if slug else digest[:_HASH_CHARS]
+    room = MAX_NAME - _HASH_CHARS - 1 - len(suffix)
+    slug = _UNSAFE.sub("-", basename).strip("-_")[:room].strip("-_")
+    tail = digest[:_HASH_CHARS] + suffix
+    return f"{slug}-{tail}" if slug else tail
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

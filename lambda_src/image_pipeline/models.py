@@ -148,6 +148,49 @@ class S3Notification:
     event_time: str | None = None
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """One message of the trigger's dead-letter queue: a Lambda on-failure destination record
+    (``requestPayload`` the S3 event); ``notifications`` None when it carries no S3 event."""
+
+    message_id: str
+    notifications: list[S3Notification] | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class TerminalEvent:
+    """A Step Functions "Execution Status Change" event of an execution that ended badly."""
+
+    state_machine_arn: str
+    execution_arn: str
+    status: str  # FAILED, TIMED_OUT or ABORTED
+    image_id: str
+    error: str | None = None
+    cause: str | None = None
+
+
+class BatchItemFailure(TypedDict):
+    itemIdentifier: str
+
+
+class BatchResponse(TypedDict):
+    """An SQS event source mapping's partial batch response (ReportBatchItemFailures)."""
+
+    batchItemFailures: list[BatchItemFailure]
+
+
+class TerminalResult(TypedDict):
+    """record_terminal's output."""
+
+    imageID: str
+    executionArn: str
+    status: str
+    recorded: bool
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
 class StartedRecord(TypedDict):
     s3Key: str
     imageID: str

@@ -7,7 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from image_pipeline import records
-from image_pipeline.models import FailureResult, S3Location, StoredMetadata, StoreResult, Tag
+from image_pipeline.models import (
+    FailureResult,
+    S3Location,
+    StoredMetadata,
+    StoreResult,
+    Tag,
+    TerminalEvent,
+    TerminalResult,
+)
 from image_pipeline.observability import logger
 from image_pipeline.transform import check_stored
 
@@ -78,3 +86,43 @@ def record_failure(
         "error": error,
         "cause": text,
     }
+
+
+TERMINAL_ERRORS = {
+    "ABORTED": ("ExecutionAborted", "The execution was stopped before it finished."),
+    "TIMED_OUT": ("ExecutionTimedOut", "The execution ran longer than its time limit."),
+    "FAILED": ("ExecutionFailed", "The execution failed."),
+}
+
+
+def record_terminal(table: str, state_machine_arn: str, event: TerminalEvent) -> TerminalResult:
+    """The backstop: an execution of ``state_machine_arn`` that ended FAILED, TIMED_OUT or
+    ABORTED leaves its item FAILED (the execution's error and cause; ExecutionAborted or
+    ExecutionTimedOut with a human cause), only while the item names that execution and is not
+    terminal. Anything else (another state machine, another status, an item that moved on or
+    was already recorded) changes nothing."""
+    result: TerminalResult = {
+        "imageID": event.image_id,
+        "executionArn": event.execution_arn,
+        "status": event.status,
+        "recorded": False,
+    }
+    named = TERMINAL_ERRORS.get(event.status)
+    if event.state_machine_arn != state_machine_arn or named is None:
+        logger.info("Not an execution of this pipeline that ended badly; ignored")
+        return result
+    default_error, default_cause = named
+    if event.status == "FAILED":
+        error = event.error or default_error
+        cause = short_cause(event.cause) if event.cause else default_cause
+    else:
+        error, cause = default_error, default_cause
+        if event.status == "TIMED_OUT" and event.cause:
+            cause = f"{default_cause} {short_cause(event.cause)}"[:MAX_CAUSE]
+    recorded = records.store_terminal(table, event.image_id, event.execution_arn, error, cause)
+    logger.info(
+        "Terminal state recorded" if recorded else "Already terminal or superseded; nothing to do",
+        extra={"imageID": event.image_id, "error": error},
+    )
+    result.update({"recorded": recorded, "error": error, "cause": cause})
+    return result

@@ -29,6 +29,7 @@ class PendingItem:
     execution_arn: str
     user_id: str | None = None
     album_id: str | None = None
+    attempt: int = 1  # the same bytes uploaded again after a failure: the next attempt
 
     def attributes(self) -> dict[str, Any]:
         """The item's attributes; an unknown user or album is an absent attribute."""
@@ -40,6 +41,7 @@ class PendingItem:
             "uploadTime": self.upload_time,
             "executionArn": self.execution_arn,
             "processingStatus": PENDING,
+            "attempt": self.attempt,
         }
         return {key: value for key, value in item.items() if value is not None}
 
@@ -119,6 +121,7 @@ def _update(
     set_values: dict[str, Any],
     remove: tuple[str, ...] = (),
     only_if_status: str | None = None,
+    unless_status: tuple[str, ...] = (),
 ) -> bool:
     names = {"#executionArn": "executionArn"}
     values = {":executionArn": _serialize(execution_arn)}
@@ -137,6 +140,12 @@ def _update(
         names["#status"] = "processingStatus"
         values[":expected"] = _serialize(only_if_status)
         condition += " AND #status = :expected"
+    if unless_status:
+        names["#status"] = "processingStatus"
+        for index, status in enumerate(unless_status):
+            values[f":u{index}"] = _serialize(status)
+        listed = ", ".join(f":u{index}" for index in range(len(unless_status)))
+        condition += f" AND NOT (#status IN ({listed}))"
     try:
         client("dynamodb").update_item(
             TableName=table,
@@ -185,3 +194,38 @@ def store_failure(table: str, image_id: str, execution_arn: str, error: str, cau
     """FAILED with the error name and cause, if ``execution_arn`` still owns the item."""
     values = {"processingStatus": FAILED, "error": error, "cause": cause}
     return _update(table, image_id, execution_arn, values)
+
+
+def store_terminal(table: str, image_id: str, execution_arn: str, error: str, cause: str) -> bool:
+    """FAILED with ``error`` and ``cause`` for an execution that ended without recording its
+    outcome (failed outside a Catch, stopped, timed out): only if ``execution_arn`` still owns
+    the item and the item is not terminal yet (SUCCEEDED or FAILED are never overwritten)."""
+    values = {"processingStatus": FAILED, "error": error, "cause": cause}
+    return _update(table, image_id, execution_arn, values, unless_status=(SUCCEEDED, FAILED))
+
+
+def fail_pending(table: str, pending: PendingItem, error: str, cause: str) -> bool:
+    """FAILED with ``error`` and ``cause`` for an execution that never started: the item is
+    updated while it is still PENDING for ``pending.execution_arn``, or written when absent.
+    False when neither holds (started meanwhile, terminal, or a newer upload owns it)."""
+    values = {"processingStatus": FAILED, "error": error, "cause": cause}
+    if _update(
+        table,
+        image_id=pending.image_id,
+        execution_arn=pending.execution_arn,
+        set_values=values,
+        only_if_status=PENDING,
+    ):
+        return True
+    attributes = {**pending.attributes(), **values}
+    try:
+        client("dynamodb").put_item(
+            TableName=table,
+            Item={key: _serialize(value) for key, value in attributes.items()},
+            ConditionExpression="attribute_not_exists(imageID)",
+        )
+    except Exception as exc:
+        if _is_conditional_failure(exc):
+            return False
+        raise
+    return True

@@ -17,6 +17,7 @@ from image_pipeline.clients import client, error_code
 from image_pipeline.config import StartConfig
 from image_pipeline.errors import OwnerMismatch
 from image_pipeline.models import (
+    DeadLetter,
     ExecutionInput,
     FailedRecord,
     RefusedRecord,
@@ -26,6 +27,7 @@ from image_pipeline.models import (
     StartOutput,
 )
 from image_pipeline.observability import logger
+from image_pipeline.outcome import short_cause
 from image_pipeline.sources import object_params
 
 
@@ -75,6 +77,34 @@ def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
     return None
 
 
+def _name(record: S3Notification, attempt: int) -> str:
+    # The content (ETag) names the execution, not the version id: uploading the same bytes
+    # again, or a redelivered event, starts nothing new on a versioned bucket too (unless the
+    # last attempt at those bytes failed: then a new upload is the next attempt).
+    return executions.execution_name(
+        record.bucket, record.key, record.etag or record.version_id, attempt
+    )
+
+
+def _attempt(config: StartConfig, record: S3Notification, image_id: str, upload_time: int) -> int:
+    """Which attempt at these bytes this event is: the item's own when it names an attempt at
+    the same bytes (a redelivery, or the same bytes again after a success: nothing starts), the
+    next one when that attempt FAILED and this is a newer upload; 1 for anything else."""
+    current = records.get(config.table_name, image_id)
+    if not current:
+        return 1
+    attempt = int(current.get("attempt") or 1)
+    same_bytes = executions.execution_arn(
+        config.state_machine_arn, _name(record, attempt)
+    ) == current.get("executionArn")
+    if not same_bytes:
+        return 1
+    status = current.get("processingStatus")
+    if status == records.FAILED and upload_time > int(current.get("uploadTime") or 0):
+        return attempt + 1
+    return attempt
+
+
 def start_one(config: StartConfig, record: S3Notification, result: StartResult) -> None:
     """One S3 record: skipped, started, or (an exception) failed."""
     bucket, key = record.bucket, record.key
@@ -83,10 +113,9 @@ def start_one(config: StartConfig, record: S3Notification, result: StartResult) 
         result.skipped.append({"s3Key": key, "reason": reason})
         return
     image_id = key[len(config.incoming_prefix) :]
-    # The content (ETag) names the execution, not the version id: uploading the same bytes
-    # again, or a redelivered event, starts nothing new on a versioned bucket too.
-    version = record.etag or record.version_id
-    name = executions.execution_name(bucket, key, version)
+    upload_time = _epoch_ms(record.event_time)
+    attempt = _attempt(config, record, image_id, upload_time)
+    name = _name(record, attempt)
     arn = executions.execution_arn(config.state_machine_arn, name)
     logger.append_keys(imageID=image_id, executionArn=arn)
 
@@ -98,10 +127,11 @@ def start_one(config: StartConfig, record: S3Notification, result: StartResult) 
     item = records.PendingItem(
         image_id=image_id,
         s3_key=key,
-        upload_time=_epoch_ms(record.event_time),
+        upload_time=upload_time,
         execution_arn=arn,
         user_id=owned.owner,
         album_id=owned.album_id,
+        attempt=attempt,
     )
     if isinstance(owned, ownership.Refusal):
         _refuse(config, item, owned.cause, result)
@@ -171,3 +201,63 @@ def start_executions(config: StartConfig, notifications: Iterable[S3Notification
     if result.failed:
         raise StartFailed(f"{len(result.failed)} record(s) failed: {result.failed}")
     return result
+
+
+START_FAILED = "StartFailed"
+
+
+def record_start_failure(config: StartConfig, record: S3Notification, cause: str) -> bool:
+    """The upload's item FAILED with StartFailed and ``cause``: written when absent, updated
+    while still PENDING for this attempt's execution; nothing when the execution started
+    meanwhile, the item is terminal, or a newer upload owns it (False)."""
+    if skip_reason(record.event_name, record.key, config.incoming_prefix):
+        return False
+    image_id = record.key[len(config.incoming_prefix) :]
+    upload_time = _epoch_ms(record.event_time)
+    attempt = _attempt(config, record, image_id, upload_time)
+    owned = ownership.decide(image_id, {}, config.incoming_prefix)
+    item = records.PendingItem(
+        image_id=image_id,
+        s3_key=record.key,
+        upload_time=upload_time,
+        execution_arn=executions.execution_arn(config.state_machine_arn, _name(record, attempt)),
+        user_id=owned.owner,
+        album_id=owned.album_id,
+        attempt=attempt,
+    )
+    recorded = records.fail_pending(config.table_name, item, START_FAILED, cause)
+    logger.warning(
+        "Start failed" if recorded else "Start failed; the item moved on, nothing recorded",
+        extra={"s3Key": record.key, "error": START_FAILED, "cause": cause},
+    )
+    return recorded
+
+
+def redrive(config: StartConfig, letters: Iterable[DeadLetter]) -> list[str]:
+    """The dead-letter queue's messages (S3 events whose start failed every time Lambda tried):
+    every record is started again (the same idempotent start), and a record that still cannot
+    start ends FAILED with StartFailed and the reason. Returns the ids of the messages to try
+    again (a record whose outcome could not be written either)."""
+    retry: list[str] = []
+    for letter in letters:
+        if letter.notifications is None:
+            logger.error("Dead letter without an S3 event; dropped", extra={"cause": letter.reason})
+            continue
+        for record in letter.notifications:
+            try:
+                outcome = StartResult()
+                start_one(config, record, outcome)
+                logger.info("Redriven", extra={"s3Key": record.key, **outcome.as_dict()})
+            except Exception as exc:
+                logger.exception("Redrive failed", extra={"s3Key": record.key})
+                cause = short_cause(
+                    f"The pipeline could not be started: {letter.reason}; "
+                    f"again on redrive: {type(exc).__name__}: {exc}"
+                )
+                try:
+                    record_start_failure(config, record, cause)
+                except Exception:
+                    logger.exception("Could not record StartFailed", extra={"s3Key": record.key})
+                    retry.append(letter.message_id)
+                    break
+    return retry

@@ -27,6 +27,11 @@ locals {
     ]
     store_metadata = [local._update_item]
     record_failure = [local._update_item]
+    record_terminal = [
+      local._update_item,
+      # Its on-failure destination: an event it could not record, kept for an operator.
+      { sid = "DeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.terminal_queue_arn] },
+    ]
     describe_execution = [
       { sid = "DescribeOwnExecutions", actions = ["states:DescribeExecution"], resources = [local.execution_arn_pattern] },
     ]
@@ -61,8 +66,18 @@ locals {
       actions = ["kms:Decrypt", "kms:GenerateDataKey"]
       values  = concat(local._incoming_objects, ["${local.bucket_arn}/${var.prefixes.thumbnails}*"])
     })]
-    store_metadata     = [local._kms_table]
-    record_failure     = [local._kms_table]
+    store_metadata = [local._kms_table]
+    record_failure = [local._kms_table]
+    record_terminal = [local._kms_table, {
+      # SQS documents no encryption context to check: the key only through SQS.
+      sid      = "DataKeySQS"
+      actions  = ["kms:Decrypt", "kms:GenerateDataKey"]
+      service  = "sqs.${data.aws_region.current.name}.amazonaws.com"
+      test     = null
+      context  = null
+      values   = []
+      required = {}
+    }]
     describe_execution = []
   }
 }
@@ -127,10 +142,13 @@ data "aws_iam_policy_document" "function" {
         values   = [statement.value.service]
       }
 
-      condition {
-        test     = statement.value.test
-        variable = statement.value.context
-        values   = statement.value.values
+      dynamic "condition" {
+        for_each = statement.value.context == null ? [] : [statement.value.context]
+        content {
+          test     = statement.value.test
+          variable = condition.value
+          values   = statement.value.values
+        }
       }
 
       dynamic "condition" {

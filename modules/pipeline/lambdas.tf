@@ -19,7 +19,7 @@ resource "aws_lambda_layer_version" "dependencies" {
 }
 
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_116:Invoked synchronously (by Step Functions, which retries and records failures, or by the web app, which sees the error); a DLQ would never receive anything.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously (by Step Functions, which retries and records failures, or by the web app, which sees the error), or, record_terminal, asynchronously by EventBridge with an on-failure destination (aws_lambda_function_event_invoke_config.record_terminal).
   #checkov:skip=CKV_AWS_117:The functions reach only public AWS APIs (S3, DynamoDB, Rekognition, Step Functions); no VPC resources to reach.
   #checkov:skip=CKV_AWS_115:Concurrency is reserved per function (functions.reserved_concurrent_executions, 10 by default, overridable per step); checkov cannot resolve the value, and -1 opts a function out.
   #checkov:skip=CKV_AWS_173:The environment holds names and limits only, no secrets; the default AWS managed key encrypts it.

@@ -12,6 +12,7 @@ locals {
   function_arns         = { for k, n in local.function_names : k => "arn:${format(local._arn_base, "lambda")}:function:${n}" }
   log_group_arns        = { for k, n in local.function_names : k => "arn:${format(local._arn_base, "logs")}:log-group:/aws/lambda/${n}" }
   state_machine_arn     = "arn:${format(local._arn_base, "states")}:stateMachine:${local.state_machine_name}"
+  terminal_queue_arn    = "arn:${format(local._arn_base, "sqs")}:${local.terminal_queue_name}"
   execution_arn_pattern = "arn:${format(local._arn_base, "states")}:execution:${local.state_machine_name}:*"
 
   functions_hash = coalesce(var.package.functions_hash, filebase64sha256(var.package.functions_zip))
@@ -41,12 +42,17 @@ locals {
     record_failure = {
       IMAGE_METADATA_TABLE = var.image_metadata_table.name
     }
+    # The backstop, outside the state machine: invoked by EventBridge, never by a state.
+    record_terminal = {
+      IMAGE_METADATA_TABLE = var.image_metadata_table.name
+      STATE_MACHINE_ARN    = local.state_machine_arn
+    }
     describe_execution = {
       STATE_MACHINE_ARN = local.state_machine_arn
     }
   }
   function_keys = keys(local.functions)
-  steps         = [for k in local.function_keys : k if k != "describe_execution"]
+  steps         = [for k in local.function_keys : k if !contains(["describe_execution", "record_terminal"], k)]
 
   function_names = { for k in local.function_keys : k => "${var.name_prefix}-${replace(k, "_", "-")}" }
 

@@ -50,3 +50,13 @@ output "layer_arn" {
   description = "ARN (with version) of the dependency layer."
   value       = aws_lambda_layer_version.dependencies.arn
 }
+
+output "terminal_dead_letter_queue_url" {
+  description = "URL of the queue keeping the execution status events record_terminal could not record (EventBridge's undeliverable events and the function's failures)."
+  value       = aws_sqs_queue.terminal_dlq.url
+}
+
+output "terminal_rule_arn" {
+  description = "ARN of the EventBridge rule taking this state machine's FAILED, TIMED_OUT and ABORTED executions to record_terminal."
+  value       = aws_cloudwatch_event_rule.terminal.arn
+}

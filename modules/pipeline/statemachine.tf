@@ -1,6 +1,8 @@
 locals {
   state_machine_name      = "${var.name_prefix}-image-processing"
   state_machine_log_group = "/aws/vendedlogs/states/${local.state_machine_name}"
+  # Nothing runs forever: STANDARD 15 minutes, EXPRESS its 5 minute ceiling, unless set.
+  state_machine_timeout = coalesce(var.state_machine.timeout_seconds, var.state_machine.type == "EXPRESS" ? 300 : 900)
   # Failures worth another try: Lambda's own, and AWS throttling or outages raised inside a
   # function (the exception's class is the error name). Never the named image errors.
   # Throttling (a step at its reserved concurrency, a throttled AWS API) waits longer, with
@@ -65,6 +67,7 @@ resource "aws_sfn_state_machine" "this" {
     store_metadata_arn     = local.function_arns["store_metadata"]
     record_failure_arn     = local.function_arns["record_failure"]
     retry_transient_errors = jsonencode(local.retry)
+    timeout_seconds        = local.state_machine_timeout
   })
 
   logging_configuration {

@@ -205,14 +205,24 @@ variable "logs" {
 }
 
 variable "state_machine" {
-  description = "State machine settings: the ASL template to render (`definition_template`, a path: the root module passes its statemachine.json.tftpl), `type` STANDARD or EXPRESS, and the log level of its execution history."
+  description = "State machine settings: the ASL template to render (`definition_template`, a path: the root module passes its statemachine.json.tftpl), `type` STANDARD or EXPRESS, the log level of its execution history, and `timeout_seconds`, the execution's top-level TimeoutSeconds (null: 900 for STANDARD, 300 for EXPRESS; an execution past it ends TIMED_OUT and its item FAILED `ExecutionTimedOut`)."
   type = object({
     definition_template    = string
     type                   = optional(string, "STANDARD")
     log_level              = optional(string, "ALL")
     include_execution_data = optional(bool, true)
+    timeout_seconds        = optional(number)
   })
   nullable = false
+
+  validation {
+    condition = var.state_machine.timeout_seconds == null ? true : (
+      var.state_machine.timeout_seconds >= 1 &&
+      var.state_machine.timeout_seconds <= (var.state_machine.type == "EXPRESS" ? 300 : 31536000) &&
+      floor(var.state_machine.timeout_seconds) == var.state_machine.timeout_seconds
+    )
+    error_message = "state_machine.timeout_seconds must be a whole number of seconds, 1-31536000 (STANDARD) or 1-300 (EXPRESS)."
+  }
 
   validation {
     condition     = contains(["STANDARD", "EXPRESS"], var.state_machine.type)

@@ -19,8 +19,11 @@ locals {
 }
 
 resource "aws_sqs_queue" "dlq" {
-  name                              = local.queue_name
-  message_retention_seconds         = var.dead_letter_queue.message_retention_seconds
+  name                      = local.queue_name
+  message_retention_seconds = var.dead_letter_queue.message_retention_seconds
+  # The function consumes the queue (aws_lambda_event_source_mapping.redrive): a message is
+  # hidden for six times its timeout while a batch is redriven, as Lambda recommends.
+  visibility_timeout_seconds        = max(30, 6 * var.function.timeout)
   sqs_managed_sse_enabled           = var.encryption.kms_key_arn == null ? true : null
   kms_master_key_id                 = var.encryption.kms_key_arn
   kms_data_key_reuse_period_seconds = var.encryption.kms_key_arn == null ? null : 300
@@ -82,9 +85,17 @@ data "aws_iam_policy_document" "this" {
     resources = [var.state_machine_arn]
   }
 
+  # SendMessage: the on-failure destination; the rest: the event source mapping that redrives
+  # what the queue holds (and records StartFailed when the start fails again).
   statement {
     sid       = "DeadLetterQueue"
     actions   = ["sqs:SendMessage"]
+    resources = [local.queue_arn]
+  }
+
+  statement {
+    sid       = "RedriveDeadLetters"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
     resources = [local.queue_arn]
   }
 
@@ -218,6 +229,20 @@ resource "aws_lambda_permission" "s3" {
   principal      = "s3.amazonaws.com"
   source_arn     = local.bucket_arn
   source_account = local.source_account
+}
+
+# Starts that never happened end visibly too: the dead-letter queue's on-failure records (the
+# S3 event as requestPayload) come back to the same function, which starts each object again
+# (idempotently) or, when that fails too, records its item FAILED with StartFailed. Messages
+# are reported one by one (ReportBatchItemFailures): one that cannot be recorded is retried
+# alone, the others are deleted.
+resource "aws_lambda_event_source_mapping" "redrive" {
+  event_source_arn        = aws_sqs_queue.dlq.arn
+  function_name           = aws_lambda_function.this.arn
+  batch_size              = 10
+  function_response_types = ["ReportBatchItemFailures"]
+
+  depends_on = [aws_iam_role_policy.this]
 }
 
 # A bucket has exactly one notification configuration: this resource owns it.

@@ -128,7 +128,7 @@ STEPS = [
     "store_metadata",
     "record_failure",
 ]
-FUNCTIONS = [*STEPS, "describe_execution"]
+FUNCTIONS = [*STEPS, "record_terminal", "describe_execution"]
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
 BUCKET = "arn:aws:s3:::photos-dev-photos"
 SM_NAME = "photos-dev-image-processing"
@@ -170,6 +170,12 @@ def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
         },
         "store_metadata": {"UpdateImageMetadata": update},
         "record_failure": {"UpdateImageMetadata": update},
+        "record_terminal": {
+            "UpdateImageMetadata": update,
+            "DeadLetterQueue": allow(
+                ["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"]
+            ),
+        },
         "describe_execution": {
             "DescribeOwnExecutions": allow(
                 ["states:DescribeExecution"],
@@ -227,6 +233,15 @@ def expected_kms_statements(key: str, kms: str) -> dict:
         ),
         "store_metadata": table,
         "record_failure": table,
+        "record_terminal": {
+            **table,
+            "DataKeySQS": {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [kms],
+                "Condition": {"StringEquals": via("sqs")},
+            },
+        },
         "describe_execution": {},
     }[key]
 
@@ -360,6 +375,69 @@ def test_pipeline_definition_names_own_functions(module_plan):
     prefix = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-"
     assert resources and all(r.startswith(prefix) for r in resources)
     assert "describe-execution" not in " ".join(resources)
+    assert "record-terminal" not in " ".join(resources)
+
+
+@pytest.mark.parametrize(("case", "timeout"), [("readme", 900), ("express-kms", 300)])
+def test_pipeline_definition_times_out(module_plan, case, timeout):
+    """Nothing runs forever: a top-level TimeoutSeconds (state_machine.timeout_seconds)."""
+    sm = planned(module_plan("pipeline", case))["module.pipeline.aws_sfn_state_machine.this"]
+    assert json.loads(sm["definition"])["TimeoutSeconds"] == timeout
+
+
+@pytest.mark.parametrize("case", ["readme", "express-kms"])
+def test_pipeline_backstop_rule_target_and_permissions(module_plan, case):
+    """This state machine's FAILED, TIMED_OUT and ABORTED executions go to record_terminal,
+    retried by EventBridge into a dead-letter queue, by Lambda into the same queue."""
+    values = planned(module_plan("pipeline", case))
+    sm_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"
+    rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{SM_NAME}-terminal"
+    fn_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-record-terminal"
+    queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:photos-dev-record-terminal-dlq"
+    rule = values["module.pipeline.aws_cloudwatch_event_rule.terminal"]
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"], "stateMachineArn": [sm_arn]},
+    }
+    target = values["module.pipeline.aws_cloudwatch_event_target.terminal"]
+    assert target["rule"] == f"{SM_NAME}-terminal"
+    assert target["retry_policy"] == [
+        {"maximum_event_age_in_seconds": 86400, "maximum_retry_attempts": 185}
+    ]
+    assert target["dead_letter_config"] == [{"arn": queue_arn}]
+    permission = values["module.pipeline.aws_lambda_permission.terminal"]
+    assert (permission["principal"], permission["source_arn"], permission["source_account"]) == (
+        "events.amazonaws.com",
+        rule_arn,
+        ACCOUNT,
+    )
+    raw_policy = values["module.pipeline.aws_sqs_queue_policy.terminal_dlq"]["policy"]
+    assert policy_statements(raw_policy) == {
+        "EventBridgeDeadLetters": {
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [queue_arn],
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }
+    }
+    [statement] = json.loads(raw_policy)["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    invoke_config = values[
+        "module.pipeline.aws_lambda_function_event_invoke_config.record_terminal"
+    ]
+    assert invoke_config["maximum_retry_attempts"] == 2
+    assert invoke_config["destination_config"][0]["on_failure"][0]["destination"] == queue_arn
+    fn = values['module.pipeline.aws_lambda_function.this["record_terminal"]']
+    env = fn["environment"][0]["variables"]
+    assert env["STATE_MACHINE_ARN"] == sm_arn
+    assert env["IMAGE_METADATA_TABLE"] == "photos-dev-ImageMetadata"
+    assert fn_arn.endswith(fn["function_name"])
+    queue = values["module.pipeline.aws_sqs_queue.terminal_dlq"]
+    if case == "readme":
+        assert queue["sqs_managed_sse_enabled"] is True
+    else:
+        assert queue["kms_master_key_id"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
 
 
 # ---- trigger -------------------------------------------------------------------------------
@@ -385,6 +463,15 @@ def test_trigger(module_plan):
         "DeadLetterQueue": allow(
             ["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"]
         ),
+        "RedriveDeadLetters": allow(
+            [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ],
+            [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"],
+        ),
     }
     fn = values["module.trigger.aws_lambda_function.this"]
     assert fn["handler"] == "image_pipeline.handlers.start_execution.handler"
@@ -409,6 +496,11 @@ def test_trigger(module_plan):
     assert invoke_config["destination_config"][0]["on_failure"][0]["destination"] == (
         f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"
     )
+    # The dead-letter queue is consumed: redriven, or recorded StartFailed, one by one.
+    mapping = values["module.trigger.aws_lambda_event_source_mapping.redrive"]
+    assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
+    assert mapping["batch_size"] == 10
+    assert values["module.trigger.aws_sqs_queue.dlq"]["visibility_timeout_seconds"] == 180
 
 
 def test_trigger_kms_only_through_dynamodb_and_sqs(module_plan):

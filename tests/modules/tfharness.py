@@ -36,6 +36,7 @@ SERVICES = [
     "cognitoidentity",
     "cognitoidp",
     "dynamodb",
+    "events",
     "iam",
     "kms",
     "lambda",

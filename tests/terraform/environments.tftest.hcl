@@ -39,8 +39,8 @@ run "local" {
     error_message = "The local web app talks to the emulator and queries the storage module's index."
   }
   assert {
-    condition     = output.function_names.start_execution == "image-pipeline-local-start-execution" && length(output.function_names) == 8
-    error_message = "Eight functions, start_execution among them."
+    condition     = output.function_names.start_execution == "image-pipeline-local-start-execution" && output.function_names.record_terminal == "image-pipeline-local-record-terminal" && length(output.function_names) == 9
+    error_message = "Nine functions, start_execution and record_terminal among them."
   }
 }
 
