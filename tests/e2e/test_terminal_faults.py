@@ -1,0 +1,219 @@
+"""Injected faults on the applied local stack: each upload still ends FAILED with a named error and
+a cause within seconds; replayed events start one execution; 200 concurrent uploads all succeed.
+
+A fault is a function configuration changed for one test and restored in `finally` (the
+emulator resets a function's warm sandboxes when its configuration changes), so the stack is as
+applied when test_local_environment.py re-plans it. Runs before that file (files sort).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote_plus
+
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from PIL import Image
+
+from tests.conftest import REGION, LocalAws
+
+TERMINAL = {"SUCCEEDED", "FAILED"}
+
+
+def _jpeg(seed: int = 0) -> bytes:
+    image = Image.new("RGB", (64, 48), ((seed * 37) % 256, (seed * 11) % 256, 90))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def _items(local_aws: LocalAws, table: str, image_ids: list[str]) -> dict[str, dict]:
+    dynamodb, deserialize = local_aws.client("dynamodb"), TypeDeserializer().deserialize
+    out = {}
+    for image_id in image_ids:
+        raw = dynamodb.get_item(
+            TableName=table, Key={"imageID": {"S": image_id}}, ConsistentRead=True
+        ).get("Item")
+        if raw:
+            out[image_id] = {k: deserialize(v) for k, v in raw.items()}
+    return out
+
+
+def _wait_terminal(
+    local_aws: LocalAws, table: str, image_ids: list[str], timeout_s: float
+) -> dict[str, dict]:
+    deadline = time.monotonic() + timeout_s
+    items: dict[str, dict] = {}
+    while time.monotonic() < deadline:
+        items = _items(local_aws, table, image_ids)
+        if len(items) == len(image_ids) and all(
+            i.get("processingStatus") in TERMINAL for i in items.values()
+        ):
+            return items
+        time.sleep(0.5)
+    states = {i: items.get(i, {}).get("processingStatus") for i in image_ids}
+    pytest.fail(f"not terminal within {timeout_s}s: {states}")
+
+
+@contextlib.contextmanager
+def fault(local_aws: LocalAws, function: str, change: Callable[[dict], dict]) -> Iterator[None]:
+    """Change a function's handler or environment for the block, then restore it exactly."""
+    client = local_aws.client("lambda")
+    config = client.get_function_configuration(FunctionName=function)
+    saved = {
+        "Handler": config["Handler"],
+        "Environment": {"Variables": config.get("Environment", {}).get("Variables", {})},
+    }
+    client.update_function_configuration(
+        FunctionName=function, **change(json.loads(json.dumps(saved)))
+    )
+    try:
+        yield
+    finally:
+        client.update_function_configuration(FunctionName=function, **saved)
+
+
+def _env(**changes: str) -> Callable[[dict], dict]:
+    def change(saved: dict) -> dict:
+        saved["Environment"]["Variables"].update(changes)
+        return {"Environment": saved["Environment"]}
+
+    return change
+
+
+def _handler(handler: str) -> Callable[[dict], dict]:
+    return lambda _saved: {"Handler": handler}
+
+
+@pytest.fixture
+def upload(local_aws: LocalAws, deployed) -> Callable[..., str]:
+    """Upload a photo under a fresh owner prefix; returns its imageID."""
+    bucket = deployed["outputs"]["bucket_name"]
+    run = uuid.uuid4().hex[:8]
+
+    def _upload(name: str, body: bytes | None = None) -> str:
+        key = f"Incoming/e2e-faults/{run}/{name}"
+        local_aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body or _jpeg())
+        return key.removeprefix("Incoming/")
+
+    return _upload
+
+
+def _failed_with_a_named_error(item: dict) -> None:
+    assert item["processingStatus"] == "FAILED", item
+    assert item["error"] and item["error"].replace(".", "").isalnum(), item
+    assert item["cause"] and "Traceback" not in item["cause"], item
+
+
+def test_a_step_crashing_at_init_ends_failed(local_aws, deployed, upload):
+    outputs = deployed["outputs"]
+    function = outputs["function_names"]["extract_metadata"]
+    with fault(local_aws, function, _handler("image_pipeline.handlers.missing_module.handler")):
+        image_id = upload("init-crash.jpg")
+        item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 60)
+    _failed_with_a_named_error(item[image_id])
+
+
+def test_a_missing_table_ends_failed(local_aws, deployed, upload):
+    outputs = deployed["outputs"]
+    function = outputs["function_names"]["store_metadata"]
+    with fault(local_aws, function, _env(IMAGE_METADATA_TABLE="no-such-table")):
+        image_id = upload("missing-table.jpg")
+        item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 60)
+    _failed_with_a_named_error(item[image_id])
+    assert item[image_id]["error"] == "ResourceNotFoundException"
+
+
+def test_a_failing_step_with_a_broken_recorder_ends_failed(local_aws, deployed, upload):
+    """record_failure cannot record: the execution fails, and the backstop records it."""
+    outputs = deployed["outputs"]
+    function = outputs["function_names"]["record_failure"]
+    with fault(local_aws, function, _handler("image_pipeline.handlers.missing_module.handler")):
+        image_id = upload("not-a-photo.jpg", b"these bytes are no image\n")
+        item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 60)
+    _failed_with_a_named_error(item[image_id])
+
+
+def test_a_start_that_keeps_failing_ends_start_failed(local_aws, deployed, upload):
+    """StartExecution fails on every try (the trigger's retries, then the dead-letter queue's
+    redrive): the item ends FAILED StartFailed instead of staying PENDING."""
+    outputs = deployed["outputs"]
+    function = outputs["function_names"]["start_execution"]
+    missing = outputs["state_machine_arn"].rsplit(":", 1)[0] + ":no-such-state-machine"
+    with fault(local_aws, function, _env(STATE_MACHINE_ARN=missing)):
+        image_id = upload("never-started.jpg")
+        item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 120)
+    assert item[image_id]["error"] == "StartFailed", item
+    _failed_with_a_named_error(item[image_id])
+
+
+def _s3_event(bucket: str, key: str, put: dict[str, Any], size: int) -> dict:
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": REGION,
+                "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {
+                        "key": quote_plus(key, safe="/"),
+                        "size": size,
+                        "eTag": put["ETag"].strip('"'),
+                        "versionId": put.get("VersionId"),
+                        "sequencer": "0055AED6DCD90281E5",
+                    },
+                },
+            }
+        ]
+    }
+
+
+def test_five_replayed_events_of_one_object_start_one_execution(local_aws, deployed):
+    outputs = deployed["outputs"]
+    bucket, table = outputs["bucket_name"], outputs["image_metadata_table_name"]
+    key = f"Incoming/e2e-faults/{uuid.uuid4().hex[:8]}/replayed.jpg"
+    body = _jpeg(7)
+    put = local_aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    event = json.dumps(_s3_event(bucket, key, put, len(body))).encode()
+    lambda_client = local_aws.client("lambda")
+    for _ in range(5):
+        lambda_client.invoke(
+            FunctionName=outputs["function_names"]["start_execution"],
+            InvocationType="Event",
+            Payload=event,
+        )
+    image_id = key.removeprefix("Incoming/")
+    item = _wait_terminal(local_aws, table, [image_id], 120)[image_id]
+    assert item["processingStatus"] == "SUCCEEDED", item
+    time.sleep(2)  # let every replay reach the trigger
+    sfn = local_aws.client("stepfunctions")
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=outputs["state_machine_arn"]
+    )
+    names = [e["name"] for page in pages for e in page["executions"]]
+    assert names.count(item["executionArn"].rsplit(":", 1)[1]) == 1
+    assert sum(1 for n in names if n.startswith(item["executionArn"].rsplit(":", 1)[1])) == 1
+
+
+def test_two_hundred_concurrent_uploads_all_succeed(local_aws, deployed, upload):
+    outputs = deployed["outputs"]
+    names = [f"burst-{i:03d}.jpg" for i in range(200)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        image_ids = list(pool.map(lambda n: upload(n, _jpeg(int(n[6:9]))), names))
+    items = _wait_terminal(local_aws, outputs["image_metadata_table_name"], image_ids, 600)
+    statuses = {i: item["processingStatus"] for i, item in items.items()}
+    assert set(statuses.values()) == {"SUCCEEDED"}, {
+        i: (s, items[i].get("error")) for i, s in statuses.items() if s != "SUCCEEDED"
+    }
+    assert len({item["executionArn"] for item in items.values()}) == 200
