@@ -30,13 +30,3 @@ module "image_pipeline" {
   bucket      = { create = false, name = var.existing_bucket_name }
   tags        = { Project = "estate", Component = "image-pipeline" }
 }
-
-output "state_machine_arn" {
-  description = "ARN of the image processing state machine."
-  value       = module.image_pipeline.state_machine_arn
-}
-
-output "image_metadata_table_name" {
-  description = "Name of the ImageMetadata table."
-  value       = module.image_pipeline.image_metadata_table.name
-}
