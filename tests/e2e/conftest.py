@@ -1,6 +1,6 @@
 """The one applied stack every end-to-end test shares: environments/local on the session's
-emulator, applied once. test_local_environment.py's last test re-plans it and destroys it, so the
-files that use it sort before that one (test_isolation.py does)."""
+emulator, applied once. The test marked `stack_teardown` re-plans it and destroys it; it runs
+after every other test, whatever the file order."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, LocalAws
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the stack's teardown test after every other test (a stable sort keeps the rest)."""
+    items.sort(key=lambda item: item.get_closest_marker("stack_teardown") is not None)
 
 
 def terraform_in(tf_env: dict[str, str], workdir: Path, *args: str) -> subprocess.CompletedProcess:

@@ -240,6 +240,7 @@ def test_web_app_isolates_two_signed_up_users_in_chromium(deployed):
     assert (artifacts / "gallery.png").is_file(), "no screenshot of the gallery was saved"
 
 
+@pytest.mark.stack_teardown
 def test_second_plan_shows_no_changes_then_destroy_leaves_nothing(local_aws, deployed, tf_env):
     workdir, tf_vars = deployed["workdir"], deployed["vars"]
     plan = terraform_in(tf_env, workdir, "plan", "-input=false", "-detailed-exitcode", *tf_vars)

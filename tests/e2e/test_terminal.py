@@ -2,7 +2,7 @@
 mid-run is recorded FAILED ExecutionAborted by the backstop (EventBridge -> record_terminal), and
 the same bytes uploaded again after a FAILED start one new attempt.
 
-Runs before test_local_environment.py's destroy (files sort alphabetically); everything it
+The shared stack's teardown runs after it (tests/e2e/conftest.py); everything it
 creates (objects, their versions and thumbnails, items) is removed afterwards.
 """
 

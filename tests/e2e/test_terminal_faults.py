@@ -3,7 +3,7 @@ a cause within seconds; replayed events start one execution; 200 concurrent uplo
 
 A fault is a function configuration changed for one test and restored in `finally` (the
 emulator resets a function's warm sandboxes when its configuration changes), so the stack is as
-applied when test_local_environment.py re-plans it. Runs before that file (files sort).
+applied when the teardown test re-plans it (it runs last: tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
