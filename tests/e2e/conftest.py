@@ -1,6 +1,6 @@
 """The one applied stack every end-to-end test shares: environments/local on the session's
 emulator, applied once. The test marked `stack_teardown` re-plans it and destroys it; it runs
-after every other test, whatever the file order."""
+after every other end-to-end test, whatever the file order."""
 
 from __future__ import annotations
 
@@ -17,8 +17,14 @@ from tests.conftest import ROOT, LocalAws
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Move the stack's teardown test after every other test (a stable sort keeps the rest)."""
-    items.sort(key=lambda item: item.get_closest_marker("stack_teardown") is not None)
+    """Move the stack's teardown test after every other end-to-end test, so the tests after
+    tests/e2e (the emulator's) find the account as empty as before."""
+    here = Path(__file__).parent
+    teardown = [i for i in items if i.get_closest_marker("stack_teardown")]
+    rest = [i for i in items if not i.get_closest_marker("stack_teardown")]
+    in_e2e = [n for n, i in enumerate(rest) if i.path.is_relative_to(here)]
+    at = in_e2e[-1] + 1 if in_e2e else len(rest)
+    items[:] = rest[:at] + teardown + rest[at:]
 
 
 def terraform_in(tf_env: dict[str, str], workdir: Path, *args: str) -> subprocess.CompletedProcess:

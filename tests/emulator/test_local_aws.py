@@ -319,9 +319,13 @@ def test_browser_preflight_on_an_existing_object_is_answered_from_cors(local_aws
             "Access-Control-Request-Headers": "authorization",
         },
     )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200
-        assert answer.headers["Access-Control-Allow-Origin"] in ("*", "http://127.0.0.1:5173")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+            assert answer.headers["Access-Control-Allow-Origin"] in ("*", "http://127.0.0.1:5173")
+    finally:
+        s3.delete_object(Bucket="preflight-test", Key="Thumbnails/a.jpg")
+        s3.delete_bucket(Bucket="preflight-test")
 
 
 def test_detect_labels_reads_the_object_and_honours_its_limits(local_aws):
