@@ -9,7 +9,7 @@ provider "aws" {
   skip_region_validation      = true
   skip_requesting_account_id  = false
   s3_use_path_style           = true
-  max_retries                 = 2
+  max_retries                 = 5
 
   endpoints {
     cognitoidentity = var.aws_endpoint_url

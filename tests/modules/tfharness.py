@@ -86,7 +86,7 @@ def provider_block(endpoint: str, region: str = "eu-west-1") -> str:
   skip_metadata_api_check     = true
   skip_region_validation      = true
   s3_use_path_style           = true
-  max_retries                 = 1
+  max_retries                 = 5
   endpoints {{
 {endpoints}
   }}

@@ -17,7 +17,7 @@ provider "aws" {
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   s3_use_path_style           = true
-  max_retries                 = 1
+  max_retries                 = 5
   endpoints {
     s3       = var.endpoint
     dynamodb = var.endpoint

@@ -39,7 +39,7 @@ provider "aws" {
   skip_metadata_api_check     = true
   skip_region_validation      = true
   s3_use_path_style           = true
-  max_retries                 = 1
+  max_retries                 = 5
   endpoints {
     dynamodb = var.endpoint_url
     iam      = var.endpoint_url
