@@ -17,17 +17,34 @@ _HASH_CHARS = 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def execution_name(bucket: str, key: str, version: str | None, attempt: int = 1) -> str:
+def execution_name(
+    bucket: str, key: str, version: str | None, attempt: int = 1, run: str | None = None
+) -> str:
     """At most 80 characters of ``[A-Za-z0-9_-]``: a readable slug of the key plus a hash of
     bucket, key and content (ETag, or version id), so the same object always gets the same name;
-    attempts after the first (the same bytes uploaded again after a failure) end ``-a<n>``."""
+    attempts after the first (the same bytes uploaded again after a failure) end ``-a<n>``, and
+    a run started on purpose (reprocess, backfill: ``run``, up to 16 of ``[A-Za-z0-9]``) ends
+    ``-r<run>``, so it never collides with the upload's own executions."""
+    if run is not None and not re.fullmatch(r"[A-Za-z0-9]{1,16}", run):
+        raise ValueError(f"run must be 1 to 16 letters or digits, not {run!r}")
     digest = hashlib.sha256("\0".join((bucket, key, version or "")).encode("utf-8")).hexdigest()
-    suffix = "" if attempt <= 1 else f"-a{attempt}"
+    suffix = ("" if attempt <= 1 else f"-a{attempt}") + ("" if run is None else f"-r{run}")
     basename = key.rstrip("/").rsplit("/", 1)[-1]
     room = MAX_NAME - _HASH_CHARS - 1 - len(suffix)
     slug = _UNSAFE.sub("-", basename).strip("-_")[:room].strip("-_")
     tail = digest[:_HASH_CHARS] + suffix
     return f"{slug}-{tail}" if slug else tail
+
+
+_NAME = re.compile(r"(?P<stem>(?:.*-)?[0-9a-f]{20})(?:-a[0-9]+)?(?:-r[A-Za-z0-9]{1,16})?")
+
+
+def content_stem(name_or_arn: str) -> str:
+    """The part of an execution name that says which object and bytes it ran on (the slug and
+    hash, without ``-a<n>`` or ``-r<run>``): equal stems, same key and same bytes."""
+    name = name_or_arn.rsplit(":", 1)[-1]
+    matched = _NAME.fullmatch(name)
+    return matched["stem"] if matched else name
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:
