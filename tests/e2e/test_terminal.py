@@ -2,6 +2,10 @@
 mid-run is recorded FAILED ExecutionAborted by the backstop (EventBridge -> record_terminal), and
 the same bytes uploaded again after a FAILED start one new attempt.
 
+The execution is held mid-run by a Rekognition endpoint that never answers: stopped at any other
+moment, it might already be storing its results (a Task in flight completes, on AWS too), and the
+item would rightly end SUCCEEDED.
+
 The shared stack's teardown runs after it (tests/e2e/conftest.py); everything it
 creates (objects, their versions and thumbnails, items) is removed afterwards.
 """
@@ -15,6 +19,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import LocalAws
+from tests.e2e.faults import env, fault, unanswering_endpoint
 
 OWNER = "e2e-terminal"
 KEY = f"Incoming/{OWNER}/album/stopped.jpg"
@@ -41,14 +46,15 @@ def _item(local_aws: LocalAws, table: str) -> dict:
     return {k: deserialize(v) for k, v in raw.items()}
 
 
-def _wait(predicate, timeout_s: float, what: str, interval: float = 0.1):
+def _wait(predicate, timeout_s: float, what: str, interval: float = 0.1, seen=None):
+    """predicate()'s first truthy value; a failure shows what ``seen()`` last returned."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    pytest.fail(f"{what} not within {timeout_s}s")
+    pytest.fail(f"{what} not within {timeout_s}s" + (f"; last seen: {seen()}" if seen else ""))
 
 
 def _cleanup(local_aws: LocalAws, bucket: str, table: str) -> None:
@@ -67,23 +73,35 @@ def test_stopped_execution_ends_aborted_and_a_reupload_starts_one_new_attempt(
     bucket, table = outputs["bucket_name"], outputs["image_metadata_table_name"]
     sfn, s3 = local_aws.client("stepfunctions"), local_aws.client("s3")
     body = _photo()
+    labels = outputs["function_names"]["detect_labels"]
     try:
-        s3.put_object(Bucket=bucket, Key=KEY, Body=body)
-        running = _wait(
-            lambda: (item := _item(local_aws, table)).get("processingStatus") == "RUNNING" and item,
-            60,
-            "a RUNNING item",
-        )
-        first_arn = running["executionArn"]
-        sfn.stop_execution(executionArn=first_arn, error="Test", cause="stopped by the e2e test")
-        assert sfn.describe_execution(executionArn=first_arn)["status"] == "ABORTED"
+        with (
+            unanswering_endpoint() as rekognition,
+            fault(local_aws, labels, env(AWS_ENDPOINT_URL_REKOGNITION=rekognition)),
+        ):
+            s3.put_object(Bucket=bucket, Key=KEY, Body=body)
+            running = _wait(
+                lambda: (
+                    (item := _item(local_aws, table)).get("processingStatus") == "RUNNING" and item
+                ),
+                60,
+                "a RUNNING item",
+            )
+            first_arn = running["executionArn"]
+            sfn.stop_execution(
+                executionArn=first_arn, error="Test", cause="stopped by the e2e test"
+            )
+            assert sfn.describe_execution(executionArn=first_arn)["status"] == "ABORTED"
 
-        failed = _wait(
-            lambda: (item := _item(local_aws, table)).get("processingStatus") == "FAILED" and item,
-            30,
-            "FAILED ExecutionAborted",
-            interval=0.25,
-        )
+            failed = _wait(
+                lambda: (
+                    (item := _item(local_aws, table)).get("processingStatus") == "FAILED" and item
+                ),
+                30,
+                "FAILED ExecutionAborted",
+                interval=0.25,
+                seen=lambda: _item(local_aws, table),
+            )
         assert failed["error"] == "ExecutionAborted"
         assert failed["executionArn"] == first_arn and failed["cause"]
 

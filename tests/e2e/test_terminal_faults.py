@@ -1,19 +1,17 @@
 """Injected faults on the applied local stack: each upload still ends FAILED with a named error and
 a cause within seconds; replayed events start one execution; 200 concurrent uploads all succeed.
 
-A fault is a function configuration changed for one test and restored in `finally` (the
-emulator resets a function's warm sandboxes when its configuration changes), so the stack is as
+Each fault (tests/e2e/faults.py) holds for one test and is undone exactly, so the stack is as
 applied when the teardown test re-plans it (it runs last: tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote_plus
@@ -23,6 +21,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from PIL import Image
 
 from tests.conftest import REGION, LocalAws
+from tests.e2e.faults import env, fault, handler
 
 TERMINAL = {"SUCCEEDED", "FAILED"}
 
@@ -62,36 +61,6 @@ def _wait_terminal(
     pytest.fail(f"not terminal within {timeout_s}s: {states}")
 
 
-@contextlib.contextmanager
-def fault(local_aws: LocalAws, function: str, change: Callable[[dict], dict]) -> Iterator[None]:
-    """Change a function's handler or environment for the block, then restore it exactly."""
-    client = local_aws.client("lambda")
-    config = client.get_function_configuration(FunctionName=function)
-    saved = {
-        "Handler": config["Handler"],
-        "Environment": {"Variables": config.get("Environment", {}).get("Variables", {})},
-    }
-    client.update_function_configuration(
-        FunctionName=function, **change(json.loads(json.dumps(saved)))
-    )
-    try:
-        yield
-    finally:
-        client.update_function_configuration(FunctionName=function, **saved)
-
-
-def _env(**changes: str) -> Callable[[dict], dict]:
-    def change(saved: dict) -> dict:
-        saved["Environment"]["Variables"].update(changes)
-        return {"Environment": saved["Environment"]}
-
-    return change
-
-
-def _handler(handler: str) -> Callable[[dict], dict]:
-    return lambda _saved: {"Handler": handler}
-
-
 @pytest.fixture
 def upload(local_aws: LocalAws, deployed) -> Callable[..., str]:
     """Upload a photo under a fresh owner prefix; returns its imageID."""
@@ -115,7 +84,7 @@ def _failed_with_a_named_error(item: dict) -> None:
 def test_a_step_crashing_at_init_ends_failed(local_aws, deployed, upload):
     outputs = deployed["outputs"]
     function = outputs["function_names"]["extract_metadata"]
-    with fault(local_aws, function, _handler("image_pipeline.handlers.missing_module.handler")):
+    with fault(local_aws, function, handler("image_pipeline.handlers.missing_module.handler")):
         image_id = upload("init-crash.jpg")
         item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 60)
     _failed_with_a_named_error(item[image_id])
@@ -124,7 +93,7 @@ def test_a_step_crashing_at_init_ends_failed(local_aws, deployed, upload):
 def test_a_missing_table_ends_failed(local_aws, deployed, upload):
     outputs = deployed["outputs"]
     function = outputs["function_names"]["store_metadata"]
-    with fault(local_aws, function, _env(IMAGE_METADATA_TABLE="no-such-table")):
+    with fault(local_aws, function, env(IMAGE_METADATA_TABLE="no-such-table")):
         image_id = upload("missing-table.jpg")
         item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 60)
     _failed_with_a_named_error(item[image_id])
@@ -135,7 +104,7 @@ def test_a_failing_step_with_a_broken_recorder_ends_failed(local_aws, deployed, 
     """record_failure cannot record: the execution fails, and the backstop records it."""
     outputs = deployed["outputs"]
     function = outputs["function_names"]["record_failure"]
-    with fault(local_aws, function, _handler("image_pipeline.handlers.missing_module.handler")):
+    with fault(local_aws, function, handler("image_pipeline.handlers.missing_module.handler")):
         image_id = upload("not-a-photo.jpg", b"these bytes are no image\n")
         item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 60)
     _failed_with_a_named_error(item[image_id])
@@ -147,7 +116,7 @@ def test_a_start_that_keeps_failing_ends_start_failed(local_aws, deployed, uploa
     outputs = deployed["outputs"]
     function = outputs["function_names"]["start_execution"]
     missing = outputs["state_machine_arn"].rsplit(":", 1)[0] + ":no-such-state-machine"
-    with fault(local_aws, function, _env(STATE_MACHINE_ARN=missing)):
+    with fault(local_aws, function, env(STATE_MACHINE_ARN=missing)):
         image_id = upload("never-started.jpg")
         item = _wait_terminal(local_aws, outputs["image_metadata_table_name"], [image_id], 120)
     assert item[image_id]["error"] == "StartFailed", item
