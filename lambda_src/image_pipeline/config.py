@@ -49,6 +49,8 @@ class StartConfig:
     table_name: str
     state_machine_arn: str
     incoming_prefix: str
+    # Where the photo's renditions live: removed with the photo.
+    thumbnail_prefix: str = "Thumbnails/"
 
     @classmethod
     def from_env(cls) -> StartConfig:
@@ -56,6 +58,7 @@ class StartConfig:
             table_name=_required("IMAGE_METADATA_TABLE"),
             state_machine_arn=_required("STATE_MACHINE_ARN"),
             incoming_prefix=os.environ.get("INCOMING_PREFIX") or "Incoming/",
+            thumbnail_prefix=os.environ.get("THUMBNAIL_PREFIX") or "Thumbnails/",
         )
 
 

@@ -217,9 +217,19 @@ class FailedRecord(TypedDict):
     error: str
 
 
+class RemovedRecord(TypedDict):
+    """A photo removed with its object: its item (when there was one) and renditions."""
+
+    s3Key: str
+    imageID: str
+    itemRemoved: bool
+    renditions: int  # object versions deleted
+
+
 class StartOutput(TypedDict):
     """start_execution's output."""
 
     started: list[StartedRecord]
     skipped: list[SkippedRecord]
     refused: list[RefusedRecord]
+    removed: list[RemovedRecord]

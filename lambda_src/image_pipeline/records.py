@@ -229,3 +229,20 @@ def fail_pending(table: str, pending: PendingItem, error: str, cause: str) -> bo
             return False
         raise
     return True
+
+
+def delete_if_owned(table: str, image_id: str, execution_arn: str) -> bool:
+    """Delete the item while it still names ``execution_arn`` (a photo removed); False when a
+    newer upload owns it. An item already gone counts as deleted (a redelivered removal)."""
+    try:
+        client("dynamodb").delete_item(
+            TableName=table,
+            Key={"imageID": {"S": image_id}},
+            ConditionExpression="attribute_not_exists(imageID) OR executionArn = :executionArn",
+            ExpressionAttributeValues={":executionArn": _serialize(execution_arn)},
+        )
+    except Exception as exc:
+        if _is_conditional_failure(exc):
+            return False
+        raise
+    return True

@@ -1,4 +1,5 @@
-"""start_execution: S3 ObjectCreated records -> ImageMetadata item + one execution per object.
+"""start_execution: S3 ObjectCreated records -> ImageMetadata item + one execution per object;
+ObjectRemoved records -> the photo's item and renditions removed (``lifecycle``).
 
 The owner is the key's first folder under the incoming prefix (``ownership``); an upload whose
 metadata claims another owner is recorded FAILED (OwnerMismatch) and starts nothing. The
@@ -8,11 +9,12 @@ runs is never the one checked.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from image_pipeline import executions, ownership, records
+from image_pipeline import executions, lifecycle, ownership, records
 from image_pipeline.clients import client, error_code
 from image_pipeline.config import StartConfig
 from image_pipeline.errors import OwnerMismatch
@@ -21,6 +23,7 @@ from image_pipeline.models import (
     ExecutionInput,
     FailedRecord,
     RefusedRecord,
+    RemovedRecord,
     S3Notification,
     SkippedRecord,
     StartedRecord,
@@ -37,9 +40,15 @@ class StartResult:
     skipped: list[SkippedRecord] = field(default_factory=list)
     refused: list[RefusedRecord] = field(default_factory=list)
     failed: list[FailedRecord] = field(default_factory=list)
+    removed: list[RemovedRecord] = field(default_factory=list)
 
     def as_dict(self) -> StartOutput:
-        return {"started": self.started, "skipped": self.skipped, "refused": self.refused}
+        return {
+            "started": self.started,
+            "skipped": self.skipped,
+            "refused": self.refused,
+            "removed": self.removed,
+        }
 
 
 class StartFailed(RuntimeError):
@@ -68,8 +77,8 @@ def _user_metadata(bucket: str, key: str, version_id: str | None) -> dict[str, s
 
 
 def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
-    if not event_name.startswith("ObjectCreated:"):
-        return f"not an ObjectCreated event ({event_name or 'none'})"
+    if not event_name.startswith(("ObjectCreated:", lifecycle.REMOVED_EVENT)):
+        return f"not an ObjectCreated or ObjectRemoved event ({event_name or 'none'})"
     if not key.startswith(prefix):
         return f"not under {prefix}"
     if key.endswith("/"):
@@ -77,16 +86,18 @@ def skip_reason(event_name: str, key: str, prefix: str) -> str | None:
     return None
 
 
-def _name(record: S3Notification, attempt: int) -> str:
+def _name(record: S3Notification, attempt: int, run: str | None = None) -> str:
     # The content (ETag) names the execution, not the version id: uploading the same bytes
     # again, or a redelivered event, starts nothing new on a versioned bucket too (unless the
     # last attempt at those bytes failed: then a new upload is the next attempt).
     return executions.execution_name(
-        record.bucket, record.key, record.etag or record.version_id, attempt
+        record.bucket, record.key, record.etag or record.version_id, attempt, run
     )
 
 
-def _attempt(config: StartConfig, record: S3Notification, image_id: str, upload_time: int) -> int:
+def _attempt(
+    config: StartConfig, record: S3Notification, image_id: str, upload_time: int, run: str | None
+) -> int:
     """Which attempt at these bytes this event is: the item's own when it names an attempt at
     the same bytes (a redelivery, or the same bytes again after a success: nothing starts), the
     next one when that attempt FAILED and this is a newer upload; 1 for anything else."""
@@ -95,7 +106,7 @@ def _attempt(config: StartConfig, record: S3Notification, image_id: str, upload_
         return 1
     attempt = int(current.get("attempt") or 1)
     same_bytes = executions.execution_arn(
-        config.state_machine_arn, _name(record, attempt)
+        config.state_machine_arn, _name(record, attempt, run)
     ) == current.get("executionArn")
     if not same_bytes:
         return 1
@@ -105,22 +116,47 @@ def _attempt(config: StartConfig, record: S3Notification, image_id: str, upload_
     return attempt
 
 
-def start_one(config: StartConfig, record: S3Notification, result: StartResult) -> None:
-    """One S3 record: skipped, started, or (an exception) failed."""
-    bucket, key = record.bucket, record.key
-    reason = skip_reason(record.event_name, key, config.incoming_prefix)
+def handle_one(config: StartConfig, record: S3Notification, result: StartResult) -> None:
+    """One S3 record: skipped, started, removed, or (an exception) failed."""
+    reason = skip_reason(record.event_name, record.key, config.incoming_prefix)
     if reason:
-        result.skipped.append({"s3Key": key, "reason": reason})
-        return
+        result.skipped.append({"s3Key": record.key, "reason": reason})
+    elif record.event_name.startswith(lifecycle.REMOVED_EVENT):
+        _remove(config, record, result)
+    else:
+        start_one(config, record, result)
+
+
+def _remove(config: StartConfig, record: S3Notification, result: StartResult) -> None:
+    outcome = lifecycle.remove_one(config, record)
+    if outcome.skipped:
+        result.skipped.append(outcome.skipped)
+    if outcome.removed:
+        result.removed.append(outcome.removed)
+    if outcome.restored:
+        # An older version is current again. Its upload's own execution names exist already:
+        # this run is named after the removal (the same for a redelivered removal event).
+        removal = record.version_id or record.event_time or ""
+        run = hashlib.sha256(removal.encode()).hexdigest()[:12]
+        start_one(config, outcome.restored, result, run=run)
+
+
+def start_one(
+    config: StartConfig, record: S3Notification, result: StartResult, run: str | None = None
+) -> None:
+    """One ObjectCreated record under the incoming prefix: skipped, started, or (an exception)
+    failed. ``run`` names a run started on purpose (executions.execution_name)."""
+    bucket, key = record.bucket, record.key
     image_id = key[len(config.incoming_prefix) :]
     upload_time = _epoch_ms(record.event_time)
-    attempt = _attempt(config, record, image_id, upload_time)
-    name = _name(record, attempt)
+    attempt = _attempt(config, record, image_id, upload_time, run)
+    name = _name(record, attempt, run)
     arn = executions.execution_arn(config.state_machine_arn, name)
     logger.append_keys(imageID=image_id, executionArn=arn)
 
     user_meta = _user_metadata(bucket, key, record.version_id)
-    if user_meta is None:
+    if user_meta is None or (record.version_id and not lifecycle.current_version(bucket, key)):
+        # Deleted since (a delete marker hides the version): its removal event cleans up.
         result.skipped.append({"s3Key": key, "reason": "object no longer exists"})
         return
     owned = ownership.decide(image_id, user_meta, config.incoming_prefix)
@@ -194,7 +230,7 @@ def start_executions(config: StartConfig, notifications: Iterable[S3Notification
     result = StartResult()
     for record in notifications:
         try:
-            start_one(config, record, result)
+            handle_one(config, record, result)
         except Exception as exc:
             logger.exception("Could not start the pipeline for a record")
             result.failed.append({"s3Key": record.key, "error": type(exc).__name__})
@@ -214,7 +250,7 @@ def record_start_failure(config: StartConfig, record: S3Notification, cause: str
         return False
     image_id = record.key[len(config.incoming_prefix) :]
     upload_time = _epoch_ms(record.event_time)
-    attempt = _attempt(config, record, image_id, upload_time)
+    attempt = _attempt(config, record, image_id, upload_time, None)
     owned = ownership.decide(image_id, {}, config.incoming_prefix)
     item = records.PendingItem(
         image_id=image_id,
@@ -235,9 +271,9 @@ def record_start_failure(config: StartConfig, record: S3Notification, cause: str
 
 def redrive(config: StartConfig, letters: Iterable[DeadLetter]) -> list[str]:
     """The dead-letter queue's messages (S3 events whose start failed every time Lambda tried):
-    every record is started again (the same idempotent start), and a record that still cannot
+    every record is started (or removed) again, idempotently, and a record that still cannot
     start ends FAILED with StartFailed and the reason. Returns the ids of the messages to try
-    again (a record whose outcome could not be written either)."""
+    again (a removal that failed again, a record whose outcome could not be written either)."""
     retry: list[str] = []
     for letter in letters:
         if letter.notifications is None:
@@ -246,10 +282,15 @@ def redrive(config: StartConfig, letters: Iterable[DeadLetter]) -> list[str]:
         for record in letter.notifications:
             try:
                 outcome = StartResult()
-                start_one(config, record, outcome)
+                handle_one(config, record, outcome)
                 logger.info("Redriven", extra={"s3Key": record.key, **outcome.as_dict()})
             except Exception as exc:
                 logger.exception("Redrive failed", extra={"s3Key": record.key})
+                if record.event_name.startswith(lifecycle.REMOVED_EVENT):
+                    # A removal has no outcome to record but done: the queue keeps it until
+                    # it succeeds (or its retention ends).
+                    retry.append(letter.message_id)
+                    break
                 cause = short_cause(
                     f"The pipeline could not be started: {letter.reason}; "
                     f"again on redrive: {type(exc).__name__}: {exc}"

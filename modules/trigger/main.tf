@@ -16,6 +16,8 @@ locals {
   bucket_arn    = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
   queue_arn     = "arn:${format(local._arn_base, "sqs")}:${local.queue_name}"
   log_group_arn = "arn:${format(local._arn_base, "logs")}:log-group:${local.log_group_name}"
+  # The executions of the state machine, whose ARN differs in its resource type only.
+  execution_arns = "${replace(var.state_machine_arn, ":stateMachine:", ":execution:")}:*"
 }
 
 resource "aws_sqs_queue" "dlq" {
@@ -72,10 +74,44 @@ data "aws_iam_policy_document" "this" {
     resources = ["${local.bucket_arn}/${var.prefixes.incoming}*"]
   }
 
-  # GetItem: a redelivered event finds the item already written and reads its status.
+  # Without s3:ListBucket, HeadObject of a deleted key answers 403 instead of 404: a removal
+  # could not tell a deleted photo from a denied one.
+  statement {
+    sid       = "ListIncoming"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.prefixes.incoming}*"]
+    }
+  }
+
+  # A removed photo's renditions go with every version (derived data: nothing to keep).
+  statement {
+    sid       = "ListRenditionVersions"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [local.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.prefixes.thumbnails}*"]
+    }
+  }
+
+  statement {
+    sid       = "DeleteRenditions"
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    resources = ["${local.bucket_arn}/${var.prefixes.thumbnails}*"]
+  }
+
+  # GetItem: a redelivered event finds the item already written and reads its status;
+  # DeleteItem: a removed photo's item, while it names the execution the removal read.
   statement {
     sid       = "WriteImageMetadata"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [var.image_metadata_table.arn]
   }
 
@@ -83,6 +119,13 @@ data "aws_iam_policy_document" "this" {
     sid       = "StartOwnStateMachine"
     actions   = ["states:StartExecution"]
     resources = [var.state_machine_arn]
+  }
+
+  # A photo removed while it is processed: its execution is stopped.
+  statement {
+    sid       = "StopOwnExecutions"
+    actions   = ["states:StopExecution"]
+    resources = [local.execution_arns]
   }
 
   # SendMessage: the on-failure destination; the rest: the event source mapping that redrives
@@ -169,7 +212,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile owned by the estate; packages are built reproducibly by tools/package.py.
   #checkov:skip=CKV_AWS_50:X-Ray is optional (tracing_enabled) and costs money; environments turn it on.
   function_name    = local.function_name
-  description      = "Starts one image pipeline execution per object created under ${var.prefixes.incoming}."
+  description      = "Starts one image pipeline execution per object created under ${var.prefixes.incoming}; removes what a deleted one leaves."
   role             = aws_iam_role.this.arn
   handler          = "image_pipeline.handlers.start_execution.handler"
   runtime          = var.runtime
@@ -193,6 +236,7 @@ resource "aws_lambda_function" "this" {
       IMAGE_METADATA_TABLE      = var.image_metadata_table.name
       STATE_MACHINE_ARN         = var.state_machine_arn
       INCOMING_PREFIX           = var.prefixes.incoming
+      THUMBNAIL_PREFIX          = var.prefixes.thumbnails
     }
   }
 
@@ -253,6 +297,14 @@ resource "aws_s3_bucket_notification" "this" {
     id                  = "${var.name_prefix}-incoming"
     lambda_function_arn = aws_lambda_function.this.arn
     events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = var.prefixes.incoming
+  }
+
+  # Delete markers and deleted versions: the photo's item and renditions go with it.
+  lambda_function {
+    id                  = "${var.name_prefix}-incoming-removed"
+    lambda_function_arn = aws_lambda_function.this.arn
+    events              = ["s3:ObjectRemoved:*"]
     filter_prefix       = var.prefixes.incoming
   }
 

@@ -122,7 +122,10 @@ def test_batch_processes_every_record_and_skips_others(stack, lambda_context):
         f"Incoming/{OWNER}/b c.png",
     ]
     reasons = {s["s3Key"]: s["reason"] for s in result["skipped"]}
-    assert reasons[f"Incoming/{OWNER}/gone.jpg"].startswith("not an ObjectCreated event")
+    assert result["removed"] == [
+        {"s3Key": f"Incoming/{OWNER}/gone.jpg", "imageID": f"{OWNER}/gone.jpg"}
+        | {"itemRemoved": False, "renditions": 0}
+    ]
     assert reasons[f"Incoming/{OWNER}/album/"] == "folder marker"
     assert reasons["Thumbnails/a.jpg"] == "not under Incoming/"
     assert len(executions(stack["sfn"])) == 2
@@ -242,6 +245,7 @@ def test_a_redelivered_refusal_changes_nothing(stack, lambda_context):
         "started": [],
         "skipped": [{"s3Key": KEY, "reason": "already recorded"}],
         "refused": [],
+        "removed": [],
     }
     assert item(stack["table"], IMAGE_ID) == first
     assert executions(stack["sfn"]) == []
@@ -374,6 +378,7 @@ def test_object_deleted_before_trigger_ran_is_skipped(stack, lambda_context):
         "started": [],
         "skipped": [{"s3Key": gone, "reason": "object no longer exists"}],
         "refused": [],
+        "removed": [],
     }
 
 

@@ -16,6 +16,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -711,9 +712,80 @@ def s3_preflight_before_object_checks() -> None:
     S3Response._key_response = _key_response
 
 
+def s3_versioned_removal_events() -> None:
+    """moto 5.2.5 sends S3's ObjectRemoved notifications only when a key's last version goes.
+
+    On a versioned bucket, S3 sends ``ObjectRemoved:DeleteMarkerCreated`` (the marker's
+    ``versionId``) for a DeleteObject without VersionId, and ``ObjectRemoved:Delete`` (the
+    deleted ``versionId``) for every version deleted; moto sends nothing for the first and, for
+    the second, one event only when no version is left. Removal records carry neither ``eTag``
+    nor ``size`` (S3 leaves them out); moto puts both in.
+    """
+    from moto.s3 import notifications
+    from moto.s3.models import S3Backend
+
+    quiet = threading.local()
+    original_send = notifications.send_event
+    original_record = notifications._get_s3_event
+    original_delete = S3Backend.delete_object
+
+    def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+        if not getattr(quiet, "on", False):
+            original_send(account_id, event_name, bucket, key)
+
+    def _get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str):
+        if "ObjectRemoved" not in event_name:
+            return original_record(event_name, bucket, key, notification_id)
+        stand_in = SimpleNamespace(name=key.name, version_id=key.version_id, etag="", size=0)
+        event = original_record(event_name, bucket, stand_in, notification_id)
+        for record in event["Records"]:
+            record["s3"]["object"].pop("eTag", None)
+            record["s3"]["object"].pop("size", None)
+        return event
+
+    def delete_object(
+        self: S3Backend,
+        bucket_name: str,
+        key_name: str,
+        version_id: str | None = None,
+        bypass: bool = False,
+    ) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        if not bucket.is_versioned:
+            return original_delete(self, bucket_name, key_name, version_id, bypass)
+        versions = bucket.keys.getlist(key_name, []) if key_name in bucket.keys else []
+        deleted = next((v for v in versions if str(v.version_id) == str(version_id)), None)
+        quiet.on = True
+        try:
+            success, meta = original_delete(self, bucket_name, key_name, version_id, bypass)
+        finally:
+            quiet.on = False
+        if success and version_id is None:
+            marker = bucket.keys[key_name]
+            original_send(
+                self.account_id,
+                notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT,
+                bucket,
+                marker,
+            )
+        elif success and deleted is not None:
+            original_send(
+                self.account_id,
+                notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT,
+                bucket,
+                deleted,
+            )
+        return success, meta
+
+    notifications.send_event = send_event
+    notifications._get_s3_event = _get_s3_event
+    S3Backend.delete_object = delete_object
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     s3_event_records()
+    s3_versioned_removal_events()
     s3_lambda_notifications_are_asynchronous()
     s3_list_object_versions_url_encoding()
     iam_statements_apply_only_when_their_conditions_hold()
