@@ -149,6 +149,26 @@ data "aws_iam_policy_document" "browser" {
     resources = ["${local.bucket_arn}/${var.prefixes.incoming}${local.identity}/*"]
   }
 
+  # Deleting a photo leaves a delete marker (the upload stays recoverable until the bucket's
+  # lifecycle expires it); the trigger removes the photo's item and renditions.
+  statement {
+    sid       = "DeleteOwnIncoming"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${local.bucket_arn}/${var.prefixes.incoming}${local.identity}/*"]
+  }
+
+  # An album's photos, to delete them with it: only keys under the caller's own folder.
+  statement {
+    sid       = "ListOwnIncoming"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.prefixes.incoming}${local.identity}/*"]
+    }
+  }
+
   statement {
     sid       = "ReadOwnRenditions"
     actions   = ["s3:GetObject"]
@@ -198,6 +218,27 @@ data "aws_iam_policy_document" "browser" {
       test     = "ForAllValues:StringEquals"
       variable = "dynamodb:Attributes"
       values   = local.album_attributes
+    }
+  }
+
+  statement {
+    sid       = "DeleteOwnAlbums"
+    actions   = ["dynamodb:DeleteItem"]
+    resources = [var.album_metadata_table.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["${local.identity}/*"]
+    }
+  }
+
+  # Retry: the function acts only on the caller's own photos (its Cognito identity).
+  dynamic "statement" {
+    for_each = var.reprocess_function_arn == null ? [] : [var.reprocess_function_arn]
+    content {
+      sid       = "RetryOwnPhotos"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [statement.value]
     }
   }
 

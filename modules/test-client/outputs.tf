@@ -25,7 +25,7 @@ output "browser_role_arns" {
 }
 
 output "webapp_config" {
-  description = "Runtime configuration of the test web app (webapp/public/config.json): region, user pool and client, identity pool, bucket, tables, index names, prefixes, whether guests are allowed, and endpoint."
+  description = "Runtime configuration of the test web app (webapp/public/config.json): region, user pool and client, identity pool, bucket, tables, index names, prefixes, whether guests are allowed, the reprocess function (retry; null when none), and endpoint."
   value = {
     region             = data.aws_region.current.name
     userPoolId         = aws_cognito_user_pool.this.id
@@ -39,6 +39,7 @@ output "webapp_config" {
     userAlbumsIndex    = var.album_metadata_table.index_name
     incomingPrefix     = var.prefixes.incoming
     thumbnailPrefix    = var.prefixes.thumbnails
+    reprocessFunction  = var.reprocess_function_arn
     endpoint           = var.endpoint
   }
   depends_on = [aws_cognito_identity_pool_roles_attachment.this, aws_iam_role_policy.browser]

@@ -124,3 +124,14 @@ variable "endpoint" {
     error_message = "endpoint must be null or an http(s) URL."
   }
 }
+
+variable "reprocess_function_arn" {
+  description = "ARN of the pipeline's reprocess function (the pipeline module's `reprocess_function_arn`), which a signed-in user may invoke to retry their own photos; null: no retry."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.reprocess_function_arn == null || can(regex("^arn:aws[a-z-]*:lambda:", coalesce(var.reprocess_function_arn, "x")))
+    error_message = "reprocess_function_arn must be null or a Lambda function ARN."
+  }
+}

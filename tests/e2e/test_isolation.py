@@ -262,3 +262,44 @@ def test_guests_are_off(deployed, local_aws):
             IdentityPoolId=deployed["outputs"]["identity_pool_id"]
         )
     assert error.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_users_delete_only_their_own_photos_and_albums(users, albums, deployed):
+    """The web app's delete: a user lists and deletes their own album's photos (the trigger then
+    removes each photo's item and thumbnail) and the album item; another user's are denied."""
+    outputs = deployed["outputs"]
+    bucket, albums_table = outputs["bucket_name"], outputs["album_metadata_table_name"]
+    zoe, lei = users
+    mine, theirs = albums[zoe.identity_id], albums[lei.identity_id]
+    s3 = zoe.client("s3")
+    _denied(s3.delete_object, Bucket=bucket, Key=theirs["key"])
+    _denied(s3.list_objects_v2, Bucket=bucket, Prefix=f"Incoming/{lei.identity_id}/")
+    _denied(
+        zoe.client("dynamodb").delete_item,
+        TableName=albums_table,
+        Key={"albumID": {"S": theirs["album_id"]}},
+    )
+
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"Incoming/{mine['album_id']}/")
+    assert [o["Key"] for o in listed["Contents"]] == [mine["key"]]
+    for entry in listed["Contents"]:
+        s3.delete_object(Bucket=bucket, Key=entry["Key"])
+    zoe.client("dynamodb").delete_item(
+        TableName=albums_table, Key={"albumID": {"S": mine["album_id"]}}
+    )
+
+    images = zoe.client("dynamodb")
+    image_id = mine["key"].removeprefix("Incoming/")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and images.get_item(
+        TableName=outputs["image_metadata_table_name"], Key={"imageID": {"S": image_id}}
+    ).get("Item"):
+        time.sleep(0.25)
+    assert not images.get_item(
+        TableName=outputs["image_metadata_table_name"], Key={"imageID": {"S": image_id}}
+    ).get("Item"), "the deleted photo's item is still there"
+    lei_item = lei.client("dynamodb").get_item(
+        TableName=outputs["image_metadata_table_name"],
+        Key={"imageID": {"S": theirs["key"].removeprefix("Incoming/")}},
+    )
+    assert lei_item["Item"]["processingStatus"]["S"] == "SUCCEEDED"
