@@ -47,6 +47,7 @@ module "pipeline" {
   functions            = local.pipeline_functions
   image_settings       = var.image_settings
   state_machine        = merge(var.state_machine, { definition_template = "${path.module}/statemachine.json.tftpl" })
+  backfill             = var.backfill
   tracing_enabled      = var.tracing_enabled
   logs                 = var.logs
   tags                 = var.tags

@@ -28,6 +28,16 @@ output "state_machine_log_group_name" {
   value       = module.pipeline.state_machine_log_group_name
 }
 
+output "backfill_state_machine_arn" {
+  description = "ARN of the backfill state machine (input `{\"prefix\": \"Incoming/...\", \"all\": false}`), or null when backfill.enabled is false."
+  value       = module.pipeline.backfill_state_machine_arn
+}
+
+output "reprocess_function_name" {
+  description = "Name of the reprocess function (the web app's retry of the caller's own photos, `{\"imageIDs\": [...]}`)."
+  value       = module.pipeline.reprocess_function_name
+}
+
 output "function_names" {
   description = "Names of every function, keyed by function (start_execution included)."
   value       = merge(module.pipeline.function_names, { start_execution = module.trigger.function_name })

@@ -122,6 +122,22 @@ variable "state_machine" {
   nullable = false
 }
 
+variable "backfill" {
+  description = "The backfill state machine (on by default; output `backfill_state_machine_arn`): a Distributed Map over the bucket's listing that runs every object under the input's `prefix` without an item (all of them with `\"all\": true`) through the pipeline. `max_concurrency` (10) bounds the image processing executions at once; `tolerated_failure_percentage` (5) of the objects may fail before the backfill fails; `inventory_manifest` (`{bucket_name, prefix, kms_key_arn}`) reads an S3 Inventory manifest (its key in the input's `manifestKey`) instead of listing, for very large buckets."
+  type = object({
+    enabled                      = optional(bool, true)
+    max_concurrency              = optional(number, 10)
+    tolerated_failure_percentage = optional(number, 5)
+    inventory_manifest = optional(object({
+      bucket_name = string
+      prefix      = optional(string, "")
+      kms_key_arn = optional(string)
+    }))
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "dead_letter_queue" {
   description = "The trigger's dead-letter queue: how long it keeps the S3 events start_execution failed on, and how many times Lambda retries such an event first (0-2)."
   type = object({

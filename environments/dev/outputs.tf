@@ -23,6 +23,11 @@ output "state_machine_arn" {
   value       = module.image_pipeline.state_machine_arn
 }
 
+output "backfill_state_machine_arn" {
+  description = "ARN of the backfill state machine: start it with {\"prefix\": \"Incoming/...\"} (and \"all\": true to run objects that have an item too)."
+  value       = module.image_pipeline.backfill_state_machine_arn
+}
+
 output "dead_letter_queue_url" {
   description = "URL of the trigger's dead-letter queue."
   value       = module.image_pipeline.dead_letter_queue_url

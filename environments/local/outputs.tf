@@ -28,6 +28,11 @@ output "state_machine_arn" {
   value       = module.image_pipeline.state_machine_arn
 }
 
+output "backfill_state_machine_arn" {
+  description = "ARN of the backfill state machine: start it with {\"prefix\": \"Incoming/...\"} (and \"all\": true to run objects that have an item too)."
+  value       = module.image_pipeline.backfill_state_machine_arn
+}
+
 output "function_names" {
   description = "Names of every function, keyed by function (start_execution included)."
   value       = module.image_pipeline.function_names

@@ -2,8 +2,12 @@
 
     image-pipeline metadata FILE
     image-pipeline thumbnail FILE OUT [--size N]
+    image-pipeline reprocess --env-dir DIR (--key KEY | --prefix PREFIX | --all) [--timeout S]
 
 Bad input exits with status 2; the last line of stderr is ``{"error": NAME, "cause": TEXT}``.
+``reprocess`` runs objects of a deployed environment (DIR's ``terraform output -json``) through
+its state machine again, waits, and prints ``{"started", "succeeded", "failed", ...}``; it
+exits 0 when none failed (1 otherwise).
 """
 
 from __future__ import annotations
@@ -79,11 +83,29 @@ def _parser() -> argparse.ArgumentParser:
     thumb.add_argument("file")
     thumb.add_argument("out")
     thumb.add_argument("--size", type=int, default=DEFAULT_THUMBNAIL_SIZE)
+    again = commands.add_parser("reprocess", help="run photos of an environment again")
+    again.add_argument("--env-dir", required=True, help="the environment's Terraform directory")
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("--key", help="one object key (under the incoming prefix)")
+    which.add_argument("--prefix", help="every object under this key prefix")
+    which.add_argument("--all", action="store_true", help="every object under the prefix")
+    again.add_argument("--incoming-prefix", default="Incoming/")
+    again.add_argument("--timeout", type=float, default=900.0, help="seconds to wait in all")
+    again.add_argument("--terraform", default="terraform", help="the Terraform CLI to run")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "reprocess":
+        from image_pipeline.reprocess_cli import reprocess
+
+        try:
+            summary = reprocess(args)
+        except PipelineError as exc:
+            return _fail(exc.name, exc.cause)
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0 if summary["failed"] == 0 and summary["pending"] == 0 else 1
     try:
         if args.command == "metadata":
             print(json.dumps(_metadata(args.file), ensure_ascii=False))

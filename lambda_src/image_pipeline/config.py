@@ -145,3 +145,22 @@ class DescribeConfig:
     @classmethod
     def from_env(cls) -> DescribeConfig:
         return cls(state_machine_arn=_required("STATE_MACHINE_ARN"))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Reprocess and backfill: the bucket, the table, the per-image state machine, the prefix."""
+
+    bucket_name: str
+    table_name: str
+    state_machine_arn: str
+    incoming_prefix: str
+
+    @classmethod
+    def from_env(cls) -> RunConfig:
+        return cls(
+            bucket_name=_required("BUCKET_NAME"),
+            table_name=_required("IMAGE_METADATA_TABLE"),
+            state_machine_arn=_required("STATE_MACHINE_ARN"),
+            incoming_prefix=os.environ.get("INCOMING_PREFIX") or "Incoming/",
+        )

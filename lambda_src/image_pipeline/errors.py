@@ -45,3 +45,8 @@ class OwnerMismatch(PipelineError):
 
 class ExecutionNotAllowed(PipelineError):
     """describe_execution was asked about another state machine's execution."""
+
+
+class ReprocessNotAllowed(PipelineError):
+    """The reprocess function was asked, without a Cognito identity or for another identity's
+    photo, to reprocess it: only a user's own photos are reprocessed."""

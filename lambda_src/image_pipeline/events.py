@@ -211,3 +211,31 @@ def terminal_event(event: object) -> TerminalEvent:
         error=str(error) if error else None,
         cause=str(cause) if cause else None,
     )
+
+
+def backfill_item(event: object) -> tuple[str, str, bool, str]:
+    """One item of the backfill's map, ``{s3Key, backfillExecution, all?, prefix?,
+    keyEncoded?}``: the object's key (decoded when ``keyEncoded``: an S3 Inventory lists keys
+    URL-encoded), the backfill execution's name (its runs are named after it), whether objects
+    that already have an item run too (absent or null: false), and the prefix asked for ("":
+    any)."""
+    body = fields(event)
+    flags = {name: body.get(name) for name in ("all", "keyEncoded")}
+    for name, value in flags.items():
+        if value is not None and not isinstance(value, bool):
+            raise InvalidInput(f"The event's {name} must be true, false or null")
+    key = text(event, "s3Key")
+    if flags["keyEncoded"]:
+        key = unquote_plus(key)
+    prefix = body.get("prefix")
+    if prefix is not None and not isinstance(prefix, str):
+        raise InvalidInput("The event's prefix must be a string or null")
+    return key, text(event, "backfillExecution"), bool(flags["all"]), prefix or ""
+
+
+def image_ids(event: object) -> list[str]:
+    """``{imageIDs: [str, ...]}`` (the web app's retry): the non-empty imageIDs, each once."""
+    value = fields(event).get("imageIDs")
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidInput("The event has no imageIDs (a list of non-empty strings)")
+    return list(dict.fromkeys(value))

@@ -233,3 +233,37 @@ class StartOutput(TypedDict):
     skipped: list[SkippedRecord]
     refused: list[RefusedRecord]
     removed: list[RemovedRecord]
+
+
+class Restarted(TypedDict):
+    """One object reprocess or backfill acted on: ``outcome`` started (its new
+    ``executionArn``), skipped (``reason``) or refused (``error``, ``cause``)."""
+
+    s3Key: str
+    outcome: Literal["start", "started", "skipped", "refused"]
+    imageID: NotRequired[str]
+    executionArn: NotRequired[str]
+    reason: NotRequired[str]
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class RestartOutput(TypedDict):
+    """The reprocess function's (and the CLI's library call's) output."""
+
+    started: list[Restarted]
+    skipped: list[Restarted]
+    refused: list[Restarted]
+    failed: list[FailedRecord]
+
+
+class BackfillDecision(TypedDict):
+    """backfill_object's output: ``start`` true with the execution's ``name`` and ``input``
+    (the backfill state machine starts it), or false with a ``reason``."""
+
+    start: bool
+    s3Key: str
+    imageID: NotRequired[str]
+    name: NotRequired[str]
+    input: NotRequired[ExecutionInput]
+    reason: NotRequired[str]

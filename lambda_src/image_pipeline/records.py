@@ -177,7 +177,9 @@ def store_success(
     tags: Sequence[Tag],
     thumbnail: S3Location | None,
 ) -> bool:
-    """Metadata, tags, thumbnail and SUCCEEDED, if ``execution_arn`` still owns the item."""
+    """Metadata, tags, thumbnail and SUCCEEDED, if ``execution_arn`` still owns the item: every
+    result attribute in one write, so a reprocessed item never mixes two executions' results
+    (a fact this execution did not find, kept from an earlier one, is removed)."""
     values: dict[str, Any] = {
         key: value
         for key, value in metadata.items()
@@ -187,7 +189,8 @@ def store_success(
     if thumbnail:
         values["thumbnail"] = {"s3Bucket": thumbnail.bucket, "s3Key": thumbnail.key}
     values["processingStatus"] = SUCCEEDED
-    return _update(table, image_id, execution_arn, values, remove=("error", "cause"))
+    stale = tuple(key for key in (*METADATA_KEYS, "thumbnail") if key not in values)
+    return _update(table, image_id, execution_arn, values, remove=("error", "cause", *stale))
 
 
 def store_failure(table: str, image_id: str, execution_arn: str, error: str, cause: str) -> bool:
@@ -240,6 +243,58 @@ def delete_if_owned(table: str, image_id: str, execution_arn: str) -> bool:
             Key={"imageID": {"S": image_id}},
             ConditionExpression="attribute_not_exists(imageID) OR executionArn = :executionArn",
             ExpressionAttributeValues={":executionArn": _serialize(execution_arn)},
+        )
+    except Exception as exc:
+        if _is_conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def restart(
+    table: str,
+    item: PendingItem,
+    expected_arn: str | None,
+    error: str | None = None,
+    cause: str | None = None,
+) -> bool:
+    """Point the item at a new execution (reprocess, backfill): PENDING (or FAILED with
+    ``error`` and ``cause``, a refusal) for ``item.execution_arn``, its other attributes and
+    its results kept until that execution stores its own. Only on the condition that the item
+    is absent (``expected_arn`` None) or still names ``expected_arn`` and is terminal
+    (SUCCEEDED or FAILED): a run in progress, or a newer upload meanwhile, is never
+    overwritten. False when the condition failed."""
+    values = {k: v for k, v in item.attributes().items() if k != "imageID"}
+    if error is not None:
+        values.update(processingStatus=FAILED, error=error, cause=cause or error)
+    names = {f"#s{index}": key for index, key in enumerate(values)}
+    attribute_values = {
+        f":s{index}": _serialize(value) for index, value in enumerate(values.values())
+    }
+    expression = "SET " + ", ".join(f"#s{index} = :s{index}" for index in range(len(values)))
+    if error is None:
+        names.update({"#r0": "error", "#r1": "cause"})
+        expression += " REMOVE #r0, #r1"
+    if expected_arn is None:
+        condition = "attribute_not_exists(imageID)"
+    else:
+        names.update({"#executionArn": "executionArn", "#status": "processingStatus"})
+        attribute_values.update(
+            {
+                ":expected": _serialize(expected_arn),
+                ":succeeded": _serialize(SUCCEEDED),
+                ":failed": _serialize(FAILED),
+            }
+        )
+        condition = "#executionArn = :expected AND #status IN (:succeeded, :failed)"
+    try:
+        client("dynamodb").update_item(
+            TableName=table,
+            Key={"imageID": {"S": item.image_id}},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=attribute_values,
         )
     except Exception as exc:
         if _is_conditional_failure(exc):

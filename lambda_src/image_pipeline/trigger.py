@@ -95,21 +95,20 @@ def _name(record: S3Notification, attempt: int, run: str | None = None) -> str:
     )
 
 
-def _attempt(
-    config: StartConfig, record: S3Notification, image_id: str, upload_time: int, run: str | None
-) -> int:
+def _same_bytes(current: dict | None, record: S3Notification) -> bool:
+    """Whether the item's execution ran on this record's key and bytes (an upload's own
+    attempt, or a run started on purpose: reprocess, backfill)."""
+    ran = str((current or {}).get("executionArn") or "")
+    return bool(ran) and executions.content_stem(ran) == executions.content_stem(_name(record, 1))
+
+
+def _attempt(current: dict | None, record: S3Notification, upload_time: int) -> int:
     """Which attempt at these bytes this event is: the item's own when it names an attempt at
     the same bytes (a redelivery, or the same bytes again after a success: nothing starts), the
     next one when that attempt FAILED and this is a newer upload; 1 for anything else."""
-    current = records.get(config.table_name, image_id)
-    if not current:
+    if not current or not _same_bytes(current, record):
         return 1
     attempt = int(current.get("attempt") or 1)
-    same_bytes = executions.execution_arn(
-        config.state_machine_arn, _name(record, attempt, run)
-    ) == current.get("executionArn")
-    if not same_bytes:
-        return 1
     status = current.get("processingStatus")
     if status == records.FAILED and upload_time > int(current.get("uploadTime") or 0):
         return attempt + 1
@@ -149,10 +148,23 @@ def start_one(
     bucket, key = record.bucket, record.key
     image_id = key[len(config.incoming_prefix) :]
     upload_time = _epoch_ms(record.event_time)
-    attempt = _attempt(config, record, image_id, upload_time, run)
+    current = records.get(config.table_name, image_id)
+    attempt = _attempt(current, record, upload_time)
     name = _name(record, attempt, run)
     arn = executions.execution_arn(config.state_machine_arn, name)
     logger.append_keys(imageID=image_id, executionArn=arn)
+    if (
+        current
+        and _same_bytes(current, record)
+        and attempt == int(current.get("attempt") or 1)
+        and current.get("executionArn") != arn
+    ):
+        # A run started on purpose (reprocess, backfill) owns these bytes' item already.
+        logger.info("Already processed (reprocessed since)", extra={"s3Key": key})
+        result.skipped.append(
+            {"s3Key": key, "reason": "already processed", "executionArn": current["executionArn"]}
+        )
+        return
 
     user_meta = _user_metadata(bucket, key, record.version_id)
     if user_meta is None or (record.version_id and not lifecycle.current_version(bucket, key)):
@@ -250,7 +262,7 @@ def record_start_failure(config: StartConfig, record: S3Notification, cause: str
         return False
     image_id = record.key[len(config.incoming_prefix) :]
     upload_time = _epoch_ms(record.event_time)
-    attempt = _attempt(config, record, image_id, upload_time, None)
+    attempt = _attempt(records.get(config.table_name, image_id), record, upload_time)
     owned = ownership.decide(image_id, {}, config.incoming_prefix)
     item = records.PendingItem(
         image_id=image_id,

@@ -35,7 +35,17 @@ locals {
     describe_execution = [
       { sid = "DescribeOwnExecutions", actions = ["states:DescribeExecution"], resources = [local.execution_arn_pattern] },
     ]
+    # HeadObject (s3:GetObject), the item read and its conditional update, the start.
+    reprocess = concat(local._restart_statements, [
+      { sid = "StartExecutions", actions = ["states:StartExecution"], resources = [local.state_machine_arn] },
+    ])
+    # The backfill state machine starts the execution backfill_object names.
+    backfill_object = local._restart_statements
   }
+  _restart_statements = [
+    { sid = "HeadIncoming", actions = ["s3:GetObject"], resources = ["${local.bucket_arn}/${var.prefixes.incoming}*"] },
+    { sid = "ReadUpdateImageMetadata", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [var.image_metadata_table.arn] },
+  ]
 
   # The customer managed key, only as S3 or DynamoDB use it on a function's behalf
   # (kms:ViaService) and only for what they name in the encryption context: S3 the object ARN,
@@ -79,6 +89,9 @@ locals {
       required = {}
     }]
     describe_execution = []
+    # HeadObject reads no content: the key only through DynamoDB.
+    reprocess       = [local._kms_table]
+    backfill_object = [local._kms_table]
   }
 }
 

@@ -24,8 +24,8 @@ locals {
     MAX_OBJECT_BYTES = tostring(var.image_settings.max_object_bytes)
   }
 
-  # Every function with its own environment; describe_execution serves the web app.
-  functions = {
+  # Every function with its own environment; describe_execution and reprocess serve the web app.
+  functions = merge({
     extract_metadata   = local._image_limits
     transform_metadata = {}
     detect_labels = merge(local._image_limits, {
@@ -50,9 +50,22 @@ locals {
     describe_execution = {
       STATE_MACHINE_ARN = local.state_machine_arn
     }
+    # The web app's retry: the caller's own photos run again (never invoked by a state).
+    reprocess = local._run_env
+    }, var.backfill.enabled ? {
+    # One object of the backfill's Distributed Map (invoked by the backfill state machine).
+    backfill_object = local._run_env
+  } : {})
+  # Reprocess and backfill start the image processing state machine on objects under Incoming/.
+  _run_env = {
+    BUCKET_NAME          = var.bucket_name
+    IMAGE_METADATA_TABLE = var.image_metadata_table.name
+    STATE_MACHINE_ARN    = local.state_machine_arn
+    INCOMING_PREFIX      = var.prefixes.incoming
   }
   function_keys = keys(local.functions)
-  steps         = [for k in local.function_keys : k if !contains(["describe_execution", "record_terminal"], k)]
+  # The functions the image processing state machine invokes.
+  steps = [for k in local.function_keys : k if !contains(["describe_execution", "record_terminal", "reprocess", "backfill_object"], k)]
 
   function_names = { for k in local.function_keys : k => "${var.name_prefix}-${replace(k, "_", "-")}" }
 

@@ -60,3 +60,21 @@ output "terminal_rule_arn" {
   description = "ARN of the EventBridge rule taking this state machine's FAILED, TIMED_OUT and ABORTED executions to record_terminal."
   value       = aws_cloudwatch_event_rule.terminal.arn
 }
+
+output "backfill_state_machine_arn" {
+  description = "ARN of the backfill state machine (input `{\"prefix\": \"Incoming/...\", \"all\": false}`), or null when backfill.enabled is false."
+  value       = var.backfill.enabled ? local.backfill_arn : null
+  depends_on  = [aws_sfn_state_machine.backfill]
+}
+
+output "reprocess_function_name" {
+  description = "Name of the reprocess function the web app invokes to retry the caller's own photos (`{\"imageIDs\": [...]}`)."
+  value       = aws_lambda_function.this["reprocess"].function_name
+  depends_on  = [aws_iam_role_policy.function]
+}
+
+output "reprocess_function_arn" {
+  description = "ARN of the reprocess function (built from its name, so known at plan time)."
+  value       = local.function_arns["reprocess"]
+  depends_on  = [aws_lambda_function.this, aws_iam_role_policy.function]
+}

@@ -111,7 +111,7 @@ variable "encryption" {
 }
 
 variable "functions" {
-  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level, reserved_concurrent_executions) and per-function overrides of them, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution). reserved_concurrent_executions (default 10 per function; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled steps are retried with backoff): 0 stops a function, -1 leaves it unreserved; an override left null inherits the default. The account must keep 100 executions unreserved."
+  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level, reserved_concurrent_executions) and per-function overrides of them, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution, record_terminal, reprocess, backfill_object). reserved_concurrent_executions (default 10 per function; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled steps are retried with backoff): 0 stops a function, -1 leaves it unreserved; an override left null inherits the default. The account must keep 100 executions unreserved."
   type = object({
     memory_size                    = optional(number, 512)
     timeout                        = optional(number, 30)
@@ -128,9 +128,9 @@ variable "functions" {
 
   validation {
     condition = alltrue([
-      for k in keys(var.functions.overrides) : contains(["extract_metadata", "transform_metadata", "detect_labels", "generate_thumbnail", "store_metadata", "record_failure", "describe_execution"], k)
+      for k in keys(var.functions.overrides) : contains(["extract_metadata", "transform_metadata", "detect_labels", "generate_thumbnail", "store_metadata", "record_failure", "describe_execution", "record_terminal", "reprocess", "backfill_object"], k)
     ])
-    error_message = "functions.overrides keys must be step names: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution."
+    error_message = "functions.overrides keys must be function names: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution, record_terminal, reprocess, backfill_object."
   }
 
   validation {
@@ -232,5 +232,31 @@ variable "state_machine" {
   validation {
     condition     = contains(["ALL", "ERROR", "FATAL"], var.state_machine.log_level)
     error_message = "state_machine.log_level must be ALL, ERROR or FATAL."
+  }
+}
+
+variable "backfill" {
+  description = "The backfill state machine (on by default): a Distributed Map over the bucket's listing (ListObjectsV2 under the input's `prefix`, or with `inventory_manifest` the objects an S3 Inventory manifest lists, for very large buckets: `bucket_name` the inventory's destination bucket, `prefix` where its manifests are, `kms_key_arn` its key if any) that runs the image processing state machine on every object without an item (every object with `\"all\": true`). `max_concurrency` bounds the image processing executions running at once (and so the Lambda and Rekognition load: keep it at or under the steps' reserved concurrency); `tolerated_failure_percentage` of the objects may fail before the backfill stops and fails. Each object costs one map-run child execution and one image processing execution (about 10 state transitions each) and one backfill_object invocation."
+  type = object({
+    enabled                      = optional(bool, true)
+    max_concurrency              = optional(number, 10)
+    tolerated_failure_percentage = optional(number, 5)
+    inventory_manifest = optional(object({
+      bucket_name = string
+      prefix      = optional(string, "")
+      kms_key_arn = optional(string)
+    }))
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.backfill.max_concurrency >= 1 && var.backfill.max_concurrency <= 10000 && floor(var.backfill.max_concurrency) == var.backfill.max_concurrency
+    error_message = "backfill.max_concurrency must be a whole number from 1 to 10000 (a Distributed Map's limit)."
+  }
+
+  validation {
+    condition     = var.backfill.tolerated_failure_percentage >= 0 && var.backfill.tolerated_failure_percentage <= 100
+    error_message = "backfill.tolerated_failure_percentage must be between 0 and 100."
   }
 }

@@ -431,3 +431,45 @@ def test_new_content_under_the_same_key_starts_a_new_execution(stack, lambda_con
     second = start_execution.handler(s3_event(later), lambda_context)
     assert first["started"][0]["executionArn"] != second["started"][0]["executionArn"]
     assert item(stack["table"], IMAGE_ID)["executionArn"] == second["started"][0]["executionArn"]
+
+
+def _owned_by_a_run(table, status: str) -> str:
+    """The item as reprocess leaves it: the same bytes, a run-tagged execution, ``status``."""
+    stored = item(table, IMAGE_ID)
+    name = stored["executionArn"].rsplit(":", 1)[1]
+    run_arn = execution_arn(STATE_MACHINE_ARN, f"{name}-r0123abcd")
+    table.update_item(
+        Key={"imageID": IMAGE_ID},
+        UpdateExpression="SET executionArn = :arn, processingStatus = :status",
+        ExpressionAttributeValues={":arn": run_arn, ":status": status},
+    )
+    return run_arn
+
+
+@pytest.mark.parametrize("status", ["SUCCEEDED", "RUNNING", "FAILED"])
+def test_a_redelivered_upload_event_leaves_a_reprocessed_item_alone(stack, lambda_context, status):
+    upload(stack["s3"], KEY)
+    event = s3_event(s3_record(KEY))
+    start_execution.handler(event, lambda_context)
+    run_arn = _owned_by_a_run(stack["table"], status)
+
+    again = start_execution.handler(event, lambda_context)
+
+    assert again["started"] == []
+    assert again["skipped"] == [
+        {"s3Key": KEY, "reason": "already processed", "executionArn": run_arn}
+    ]
+    assert item(stack["table"], IMAGE_ID)["executionArn"] == run_arn
+    assert len(executions(stack["sfn"])) == 1
+
+
+def test_the_same_bytes_again_after_a_failed_run_are_the_next_attempt(stack, lambda_context):
+    upload(stack["s3"], KEY)
+    start_execution.handler(s3_event(s3_record(KEY)), lambda_context)
+    _owned_by_a_run(stack["table"], "FAILED")
+
+    later = s3_record(KEY, event_time="2026-11-25T13:00:00.000Z")
+    [started] = start_execution.handler(s3_event(later), lambda_context)["started"]
+
+    assert started["executionArn"].endswith("-a2")
+    assert item(stack["table"], IMAGE_ID)["attempt"] == 2

@@ -22,6 +22,7 @@ from urllib.parse import quote, quote_plus
 
 from moto.core.config import default_user_config
 
+from . import distributed_map
 from .lambda_runtime import LambdaRuntime
 from .stepfunctions_events import (
     events_lambda_targets,
@@ -797,6 +798,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     stepfunctions_execution_status_events()
     stepfunctions_stop_execution_stops()
     stepfunctions_execution_timeout()
+    distributed_map.apply_all()
     events_lambda_targets()
     cognito_identity_pool_roles()
     cognito_identity_one_id_per_user()

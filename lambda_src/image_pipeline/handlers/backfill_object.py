@@ -1,0 +1,17 @@
+"""One object of the backfill's Distributed Map: its item written PENDING and what to start."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from image_pipeline import events
+from image_pipeline.config import RunConfig
+from image_pipeline.models import BackfillDecision
+from image_pipeline.observability import handler as observed
+from image_pipeline.reprocess import backfill_object
+
+
+@observed
+def handler(event: dict[str, Any], context: LambdaContext) -> BackfillDecision:
+    key, backfill_execution, everything, prefix = events.backfill_item(event)
+    return backfill_object(RunConfig.from_env(), key, backfill_execution, everything, prefix)
