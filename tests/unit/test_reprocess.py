@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-
 from image_pipeline import executions, records
 from image_pipeline.config import RunConfig
 from image_pipeline.errors import InvalidInput, ReprocessNotAllowed
@@ -22,6 +21,7 @@ from image_pipeline.reprocess import (
     run_id,
     wait,
 )
+
 from tests.unit.conftest import BUCKET, OTHER, OWNER, STATE_MACHINE_ARN, TABLE
 
 CONFIG = RunConfig(BUCKET, TABLE, STATE_MACHINE_ARN, "Incoming/")
