@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 
 /**
@@ -37,6 +38,9 @@ export default defineConfig({
       // apply to a package entry: without this the Node-only providers (fromIni, SSO, login...)
       // and their node: imports end up in the bundle and the build fails.
       { find: /^@aws-sdk\/credential-providers$/, replacement: "@aws-sdk/credential-providers/dist-es/index.browser.js" },
+      // lib-storage's stream polyfill probes Node's util (debuglog, inspect) and does without:
+      // an empty module instead of Vite's externalized stub, which warns on every page load.
+      { find: /^util\/?$/, replacement: fileURLToPath(new URL("./src/shims/util.ts", import.meta.url)) },
     ],
   },
   server: { host: "127.0.0.1", port: 5173, strictPort: true },

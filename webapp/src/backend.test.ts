@@ -1,5 +1,6 @@
-import { S3Client } from "@aws-sdk/client-s3";
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -377,5 +378,78 @@ describe("clients", () => {
     expect(() => new Backend(config, { doc: fake(() => ({})).sender, s3: new S3Client({}), s3Upload: new S3Client({}) }, "alice")).toThrow(
       /identity id/,
     );
+  });
+});
+
+describe("deleting and retrying", () => {
+  const cfg = { ...config, reprocessFunction: "arn:aws:lambda:us-east-1:123456789012:function:reprocess" };
+  const make = (objects: Sender, doc: Sender, lambda?: Sender) =>
+    new Backend(cfg, { doc, s3: new S3Client({ region: "us-east-1" }), s3Upload: new S3Client({ region: "us-east-1" }), objects, lambda }, ME);
+
+  it("deletes a photo by its upload key, and never another identity's", async () => {
+    const s3 = fake(() => ({}));
+    const b = make(s3.sender, fake(() => ({})).sender);
+    await b.deleteImage(`${ME}/AbCdEfGh1234/x-ü.jpg`);
+    expect((s3.sent[0] as DeleteObjectCommand).input).toEqual({ Bucket: "photos", Key: `Incoming/${ME}/AbCdEfGh1234/x-ü.jpg` });
+    await expect(b.deleteImage(`${OTHER}/AbCdEfGh1234/x.jpg`)).rejects.toBeInstanceOf(NotYoursError);
+    expect(s3.sent).toHaveLength(1);
+  });
+
+  it("deletes an album: every page of its objects, each object, then the album item", async () => {
+    const prefix = `Incoming/${ME}/AbCdEfGh1234/`;
+    const s3 = fake((cmd) =>
+      cmd instanceof ListObjectsV2Command
+        ? cmd.input.ContinuationToken
+          ? { Contents: [{ Key: `${prefix}c.jpg` }], IsTruncated: false }
+          : { Contents: [{ Key: `${prefix}a.jpg` }, { Key: `${prefix}b.jpg` }], IsTruncated: true, NextContinuationToken: "t2" }
+        : {},
+    );
+    const doc = fake(() => ({}));
+    const progress: string[] = [];
+    const n = await make(s3.sender, doc.sender).deleteAlbum(`${ME}/AbCdEfGh1234`, (p) => progress.push(`${p.deleted}/${p.total}`));
+    expect(n).toBe(3);
+    expect((s3.sent[0] as ListObjectsV2Command).input.Prefix).toBe(prefix);
+    expect(s3.sent.filter((c) => c instanceof DeleteObjectCommand).map((c) => (c as DeleteObjectCommand).input.Key)).toEqual([
+      `${prefix}a.jpg`,
+      `${prefix}b.jpg`,
+      `${prefix}c.jpg`,
+    ]);
+    expect((doc.sent[0] as DeleteCommand).input).toEqual({ TableName: "AlbumMetadata", Key: { albumID: `${ME}/AbCdEfGh1234` } });
+    expect(progress).toEqual(["0/3", "1/3", "2/3", "3/3"]);
+    await expect(make(s3.sender, doc.sender).deleteAlbum(`${OTHER}/AbCdEfGh1234`)).rejects.toBeInstanceOf(NotYoursError);
+  });
+
+  it("retries processing with one Invoke of the reprocess function and reads its answer", async () => {
+    const answer = { started: [{ s3Key: "k", imageID: `${ME}/a/x.jpg`, executionArn: "arn" }], skipped: [], refused: [], failed: [] };
+    const lambda = fake(() => ({ Payload: new TextEncoder().encode(JSON.stringify(answer)) }));
+    const b = make(fake(() => ({})).sender, fake(() => ({})).sender, lambda.sender);
+    expect(b.canReprocess).toBe(true);
+    expect(await b.reprocess([`${ME}/a/x.jpg`])).toEqual(answer);
+    const input = (lambda.sent[0] as InvokeCommand).input;
+    expect(input.FunctionName).toBe(cfg.reprocessFunction);
+    expect(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))).toEqual({ imageIDs: [`${ME}/a/x.jpg`] });
+    await expect(b.reprocess([`${OTHER}/a/x.jpg`])).rejects.toBeInstanceOf(NotYoursError);
+  });
+
+  it("a function error comes back by its name; no function, no retry", async () => {
+    const lambda = fake(() => ({
+      FunctionError: "Unhandled",
+      Payload: new TextEncoder().encode(JSON.stringify({ errorType: "ReprocessNotAllowed", errorMessage: "not yours" })),
+    }));
+    const b = make(fake(() => ({})).sender, fake(() => ({})).sender, lambda.sender);
+    await expect(b.reprocess([`${ME}/a/x.jpg`])).rejects.toMatchObject({ name: "ReprocessNotAllowed", message: "not yours" });
+    const none = new Backend(config, { doc: fake(() => ({})).sender, s3: new S3Client({ region: "us-east-1" }), s3Upload: new S3Client({ region: "us-east-1" }) }, ME);
+    expect(none.canReprocess).toBe(false);
+  });
+
+  it("an album's count and cover: every page, the newest processed photo with a thumbnail", async () => {
+    const doc = fake((cmd) =>
+      (cmd as QueryCommand).input.ExclusiveStartKey
+        ? { Items: [{ imageID: `${ME}/a/3`, processingStatus: "SUCCEEDED", thumbnail: { s3Bucket: "photos", s3Key: `Thumbnails/${ME}/a/3` } }] }
+        : { Items: [{ imageID: `${ME}/a/1`, processingStatus: "RUNNING" }, { imageID: `${ME}/a/2`, processingStatus: "FAILED" }], LastEvaluatedKey: { k: 1 } },
+    );
+    const sum = await backendWith(doc.sender).albumSummary(`${ME}/AbCdEfGh1234`);
+    expect(sum.count).toBe(3);
+    expect(sum.cover?.imageID).toBe(`${ME}/a/3`);
   });
 });

@@ -3,9 +3,10 @@
 // the IAM policy allows nothing else, and this class never asks for anything else.
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { XhrHttpHandler } from "@aws-sdk/xhr-http-handler";
@@ -55,6 +56,35 @@ export interface Clients {
   s3: S3Client;
   /** Uploads: XHR, for real progress. */
   s3Upload: S3Client;
+  /** ListObjectsV2 and DeleteObject (defaults to `s3`). */
+  objects?: Sender;
+  /** Invoke of the reprocess function. */
+  lambda?: Sender;
+}
+
+/** The reprocess function's answer, per photo. */
+export interface ReprocessAnswer {
+  started: { s3Key: string; imageID?: string; executionArn?: string; outcome?: string }[];
+  skipped: { s3Key: string; reason?: string; imageID?: string }[];
+  refused: { s3Key: string; error?: string; cause?: string; imageID?: string }[];
+  failed: { s3Key: string; error?: string }[];
+}
+
+export interface AlbumSummary {
+  count: number;
+  /** The newest processed photo with a thumbnail. */
+  cover?: ImageItem;
+}
+
+/** The function itself failed (FunctionError): its error name and message. */
+export class FunctionFailedError extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = errorType || "FunctionError";
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +204,8 @@ export function createClients(config: WebappConfig, credentials: CredentialSourc
   const s3 = new S3Client(s3Common);
   // XHR reports upload progress for every request, not only per multipart part.
   const s3Upload = new S3Client({ ...s3Common, requestHandler: new CheckedXhrHttpHandler({}) });
-  return { doc, s3, s3Upload };
+  const lambda = config.reprocessFunction ? new LambdaClient(common) : undefined;
+  return { doc, s3, s3Upload, lambda };
 }
 
 /**
@@ -364,6 +395,114 @@ export class Backend {
     if (t.s3Bucket && t.s3Bucket !== this.config.bucket) throw new NotYoursError("This thumbnail's bucket");
     return getSignedUrl(this.clients.s3, new GetObjectCommand({ Bucket: this.config.bucket, Key: t.s3Key }), { expiresIn });
   }
+
+  /** A presigned URL of any rendition of the identity's own (under "<thumbnails><identityId>/"). */
+  async renditionUrl(s3Key: string, expiresIn = 3600): Promise<string> {
+    if (!isOwnKey(s3Key, this.config.thumbnailPrefix, this.identityId)) throw new NotYoursError("This rendition");
+    return getSignedUrl(this.clients.s3, new GetObjectCommand({ Bucket: this.config.bucket, Key: s3Key }), { expiresIn });
+  }
+
+  private get objects(): Sender {
+    return this.clients.objects ?? this.clients.s3;
+  }
+
+  /**
+   * Deletes a photo: DeleteObject of its upload key (a delete marker on the versioned bucket).
+   * The trigger then removes its item and thumbnail within seconds.
+   */
+  async deleteImage(imageID: string): Promise<void> {
+    const key = `${this.config.incomingPrefix}${imageID}`;
+    if (!isOwnKey(key, this.config.incomingPrefix, this.identityId)) throw new NotYoursError("This photo");
+    await this.objects.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: key }));
+  }
+
+  /**
+   * Deletes an album with its photos: every object under "<incoming><albumID>/" (ListObjectsV2,
+   * every page), then the album item. Photos whose items outlive their objects for a moment are
+   * removed by the trigger.
+   */
+  async deleteAlbum(albumID: string, onProgress?: (p: DeleteAlbumProgress) => void): Promise<number> {
+    if (!isOwnAlbumId(albumID, this.identityId)) throw new NotYoursError("This album");
+    const prefix = `${this.config.incomingPrefix}${albumID}/`;
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = (await this.objects.send(
+        new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix, ContinuationToken: token }),
+      )) as { Contents?: { Key?: string }[]; IsTruncated?: boolean; NextContinuationToken?: string };
+      for (const o of page.Contents ?? []) if (o.Key && o.Key.startsWith(prefix)) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    let deleted = 0;
+    onProgress?.({ deleted, total: keys.length });
+    for (const Key of keys) {
+      await this.objects.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key }));
+      onProgress?.({ deleted: ++deleted, total: keys.length });
+    }
+    await this.clients.doc.send(new DeleteCommand({ TableName: this.config.albumMetadataTable, Key: { albumID } }));
+    return deleted;
+  }
+
+  /** Whether a failed processing can be retried here (the deployment names a reprocess function). */
+  get canReprocess(): boolean {
+    return !!this.config.reprocessFunction && !!this.clients.lambda;
+  }
+
+  /**
+   * Retries the processing of the identity's own photos: Invoke of the reprocess function with
+   * `{"imageIDs": [...]}`. The items then go PENDING/RUNNING with a new execution.
+   */
+  async reprocess(imageIDs: string[]): Promise<ReprocessAnswer> {
+    const fn = this.config.reprocessFunction;
+    if (!fn || !this.clients.lambda) throw new Error("This deployment has no reprocess function.");
+    for (const id of imageIDs) if (!id.startsWith(`${this.identityId}/`)) throw new NotYoursError("This photo");
+    const out = (await this.clients.lambda.send(
+      new InvokeCommand({ FunctionName: fn, Payload: new TextEncoder().encode(JSON.stringify({ imageIDs })) }),
+    )) as { Payload?: Uint8Array; FunctionError?: string };
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : "{}";
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new FunctionFailedError("InvalidResponse", `The reprocess function answered something that is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (out.FunctionError) {
+      throw new FunctionFailedError(String(body.errorType ?? out.FunctionError), String(body.errorMessage ?? "The reprocess function failed."));
+    }
+    const list = (k: string) => (Array.isArray(body[k]) ? (body[k] as ReprocessAnswer["started"]) : []);
+    return { started: list("started"), skipped: list("skipped"), refused: list("refused"), failed: list("failed") };
+  }
+
+  /** How many photos an album holds, and its cover (the newest processed photo). */
+  async albumSummary(albumID: string): Promise<AlbumSummary> {
+    let count = 0;
+    let cover: ImageItem | undefined;
+    let key: PageKey;
+    do {
+      const page = await this.listImages(albumID, key, 100);
+      count += page.items.length;
+      cover ??= page.items.find((i) => i.processingStatus === "SUCCEEDED" && i.thumbnail?.s3Key);
+      key = page.nextKey;
+    } while (key);
+    return { count, cover };
+  }
+
+  /** Every photo of the album (every page of the album index), newest upload first. */
+  async listAllImages(albumID: string, max = 1000): Promise<{ items: ImageItem[]; complete: boolean }> {
+    const items: ImageItem[] = [];
+    let key: PageKey;
+    do {
+      const page = await this.listImages(albumID, key, 100);
+      items.push(...page.items);
+      key = page.nextKey;
+    } while (key && items.length < max);
+    return { items, complete: !key };
+  }
+}
+
+export interface DeleteAlbumProgress {
+  deleted: number;
+  total: number;
 }
 
 function toAbortController(signal: AbortSignal): AbortController {

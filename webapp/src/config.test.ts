@@ -14,6 +14,7 @@ const good = {
   userAlbumsIndex: "userID-creationTime-index",
   incomingPrefix: "Incoming/",
   thumbnailPrefix: "Thumbnails/",
+  reprocessFunction: "arn:aws:lambda:us-east-1:123456789012:function:image-pipeline-local-reprocess",
   endpoint: null,
 };
 
@@ -22,6 +23,13 @@ function response(status: number, body: string): Response {
 }
 
 describe("validateConfig", () => {
+  it("takes the reprocess function when there is one, null otherwise, and refuses what is no function ARN", () => {
+    const { reprocessFunction: _, ...without } = good;
+    expect(validateConfig(without).reprocessFunction).toBeNull();
+    expect(validateConfig({ ...good, reprocessFunction: null }).reprocessFunction).toBeNull();
+    expect(() => validateConfig({ ...good, reprocessFunction: "reprocess" })).toThrow(/reprocessFunction/);
+  });
+
   it("accepts the module's webapp_config as it is", () => {
     expect(validateConfig(good)).toEqual(good);
   });

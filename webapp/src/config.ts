@@ -18,6 +18,8 @@ export interface WebappConfig {
   userAlbumsIndex: string;
   incomingPrefix: string;
   thumbnailPrefix: string;
+  /** The reprocess function's ARN (retry of a failed processing); null or absent: no retry. */
+  reprocessFunction?: string | null;
   /** Set against the local emulator (e.g. http://127.0.0.1:4566); null against AWS. */
   endpoint: string | null;
 }
@@ -114,6 +116,12 @@ export function validateConfig(raw: unknown): WebappConfig {
       }
     }
   }
+  let reprocessFunction: string | null = null;
+  if (obj.reprocessFunction !== undefined && obj.reprocessFunction !== null) {
+    if (typeof obj.reprocessFunction !== "string" || !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(obj.reprocessFunction)) {
+      problems.push(`"reprocessFunction" must be a Lambda function ARN or null`);
+    } else reprocessFunction = obj.reprocessFunction;
+  }
   if (problems.length > 0) {
     throw new ConfigError("invalid", `config.json is not valid: ${problems.join("; ")}.`, problems);
   }
@@ -130,6 +138,7 @@ export function validateConfig(raw: unknown): WebappConfig {
     userAlbumsIndex: out.userAlbumsIndex as string,
     incomingPrefix: out.incomingPrefix as string,
     thumbnailPrefix: out.thumbnailPrefix as string,
+    reprocessFunction,
     endpoint,
   };
 }

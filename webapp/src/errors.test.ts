@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendErrorMessage, causeText, errorName, friendlyError, isNetworkError } from "./errors";
+import { backendErrorMessage, causeText, errorName, friendlyError, isNetworkError, OFFLINE_MESSAGE } from "./errors";
 
 const lambdaCause = JSON.stringify({
   errorMessage: "image has 120000000 pixels, more than 89478485",
@@ -58,5 +58,14 @@ describe("backend errors", () => {
     expect(backendErrorMessage(e, null, "eu-west-1")).toMatch(/AWS \(eu-west-1\)/);
     const nf = Object.assign(new Error("Requested resource not found"), { name: "ResourceNotFoundException" });
     expect(backendErrorMessage(nf, null, "us-east-1")).toMatch(/make webapp/);
+  });
+  it("offline says offline, not that the stack is down", () => {
+    const e = new TypeError("Failed to fetch");
+    expect(backendErrorMessage(e, "http://127.0.0.1:4566", "us-east-1", false)).toBe(OFFLINE_MESSAGE);
+    expect(OFFLINE_MESSAGE).toMatch(/offline/);
+    expect(OFFLINE_MESSAGE).not.toMatch(/make up/);
+    // An answer from the backend is shown as it is, online or not.
+    const denied = Object.assign(new Error("no"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    expect(backendErrorMessage(denied, null, "us-east-1", false)).toMatch(/AccessDenied/);
   });
 });

@@ -87,8 +87,17 @@ export function isNetworkError(err: unknown): boolean {
   );
 }
 
-/** A message for a failed AWS call, in plain words. */
-export function backendErrorMessage(err: unknown, endpoint: string | null, region: string): string {
+export const OFFLINE_MESSAGE = "You are offline. Check your connection: the app carries on when you are back online.";
+
+/** Whether the browser says it has a network (true outside a browser). */
+export function browserOnline(): boolean {
+  const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
+  return nav?.onLine !== false;
+}
+
+/** A message for a failed AWS call, in plain words. Offline is said as such, whatever failed. */
+export function backendErrorMessage(err: unknown, endpoint: string | null, region: string, online = browserOnline()): string {
+  if (!online && (isNetworkError(err) || !(err as { $metadata?: unknown })?.$metadata)) return OFFLINE_MESSAGE;
   if (isNetworkError(err)) {
     return endpoint
       ? `Cannot reach the backend at ${endpoint}. Is the local stack running? Start it with \`make up\`.`
@@ -98,6 +107,8 @@ export function backendErrorMessage(err: unknown, endpoint: string | null, regio
   if (e?.name === "ResourceNotFoundException" || e?.name === "NoSuchBucket") {
     return `The backend does not have a resource this app expects (${e.name}: ${e.message ?? ""}). Is config.json from the current deployment? Run \`make webapp\`.`;
   }
+  if (e?.name === "CancelledError") return "The upload was cancelled.";
+  if (e?.name === "ReprocessNotAllowed") return `The retry was refused: ${e.message ?? "only your own photos can be retried"}.`;
   if (e?.name === "SessionExpiredError") return e.message ?? "Your session has ended. Sign in again.";
   if (e?.name === "NotYoursError") return `${e.message ?? ""} Only your own albums and photos can be opened.`.trim();
   if (e?.name === "NotAuthorizedException") {

@@ -22,6 +22,9 @@ export interface ImageItem {
   geo?: { latitude: number; longitude: number };
   tags?: unknown[];
   thumbnail?: { s3Bucket: string; s3Key: string };
+  /** Larger renditions, when the pipeline writes them: `[{s3Key, width, height}]`. */
+  renditions?: { s3Key: string; width?: number; height?: number }[];
+  attempt?: number;
   error?: string;
   cause?: string;
 }

@@ -1,22 +1,18 @@
 // The application shell: sign-in, album list, gallery. Every view works on the signed-in
 // identity's own albums and photos only (the Backend is built for that identity).
 
-import { AlbumExistsError, NotYoursError, type Album, type Backend, type PageKey } from "../backend";
+import { AlbumExistsError, type Album, type Backend, type PageKey } from "../backend";
 import type { UserPool } from "../auth";
 import type { WebappConfig } from "../config";
-import { backendErrorMessage, isNetworkError } from "../errors";
-import { albumIdFor, buildUploadKey, checkAlbumName, cleanFileName, displayNameFromImageId, imageIdFromKey } from "../keys";
+import { backendErrorMessage, isNetworkError, OFFLINE_MESSAGE } from "../errors";
+import { albumIdFor, checkAlbumName, MAX_ALBUM_NAME_LENGTH } from "../keys";
 import { formatEpochMs } from "../format";
 import { albumHash, parseRoute } from "../route";
 import { SESSION_KEY, SessionExpiredError, type Session, type SessionState } from "../session";
-import { viewFromItem, type ImageItem } from "../status";
-import { realSleep, watchImage } from "../watcher";
+import { UploadManager } from "../uploads";
 import { renderAuthPanel } from "./auth";
-import { PhotoCard } from "./card";
 import { clear, h } from "./dom";
-import { Queue } from "./uploads";
-
-const STILL_WAITING_MS = 30_000;
+import { renderGallery } from "./gallery";
 
 export interface AppDeps {
   config: WebappConfig;
@@ -37,8 +33,10 @@ export class App {
   private readonly userBox: HTMLElement;
   /** Aborted whenever the view changes: stops its pollers and frees its thumbnails. */
   private viewAbort = new AbortController();
-  private readonly uploads = new Queue(3);
+  private readonly offline: HTMLElement;
   private backend: { key: string; ready: Promise<Backend> } | null = null;
+  /** Uploads of the current identity: they outlive the view (leaving an album mid-upload). */
+  private uploads: { key: string; manager: UploadManager } | null = null;
   private authNotice: string | null = null;
   private lastEmail = "";
 
@@ -50,15 +48,17 @@ export class App {
     clear(root);
     this.userBox = h("div", { class: "userbox", testid: "userbox" });
     this.banner = h("div", { class: "banner", role: "alert", testid: "app-error", hidden: true });
+    this.offline = h("div", { class: "banner banner--offline", role: "status", testid: "offline-banner", hidden: navigator.onLine }, OFFLINE_MESSAGE);
     this.main = h("main", { class: "main" });
     root.append(
       h(
         "header",
         { class: "topbar" },
         h("a", { href: "#/", class: "brand" }, "Photo albums"),
-        config.endpoint ? h("span", { class: "env", title: config.endpoint, testid: "env-badge" }, "local emulator") : null,
+        config.endpoint ? h("span", { class: "env", title: `local emulator at ${config.endpoint}`, testid: "env-badge" }, "local") : null,
         this.userBox,
       ),
+      this.offline,
       this.banner,
       this.main,
     );
@@ -79,7 +79,28 @@ export class App {
       }
     });
     window.addEventListener("hashchange", () => this.route());
+    window.addEventListener("offline", () => (this.offline.hidden = false));
+    window.addEventListener("online", () => {
+      this.offline.hidden = true;
+      if (this.banner.textContent === OFFLINE_MESSAGE) this.showError(null);
+    });
+    // Closing the tab would lose the uploads still going: the browser asks first.
+    window.addEventListener("beforeunload", (e) => {
+      if ((this.uploads?.manager.active ?? 0) > 0) {
+        e.preventDefault();
+        e.returnValue = "";
+      }
+    });
     this.route();
+  }
+
+  /** The upload manager of the identity a Backend was built for. */
+  private uploadsFor(backend: Backend): UploadManager {
+    if (!this.uploads || this.uploads.key !== backend.identityId) {
+      const manager = new UploadManager((e, onProgress, signal) => backend.upload(e.file, e.key, e.albumID, onProgress, signal), 3);
+      this.uploads = { key: backend.identityId, manager };
+    }
+    return this.uploads.manager;
   }
 
   showError(message: string | null): void {
@@ -169,7 +190,7 @@ export class App {
       this.userBox.append(h("span", { testid: "current-user", "data-kind": "guest" }, "Guest"), signOut);
     } else {
       this.userBox.append(
-        h("span", { class: "who" }, "Signed in as ", h("strong", { testid: "current-user", "data-kind": "user" }, state.displayName)),
+        h("span", { class: "who" }, h("span", {}, "Signed in as "), h("strong", { testid: "current-user", "data-kind": "user" }, state.displayName)),
         h("span", { class: "muted email", testid: "current-email" }, state.email),
         signOut,
       );
@@ -182,20 +203,28 @@ export class App {
   }
 
   private async renderAlbums(backend: Backend, signal: AbortSignal): Promise<void> {
+    // No maxlength: a longer name is refused with a message, never cut silently.
     const nameInput = h("input", {
       id: "album-name",
-      required: true,
-      maxlength: 100,
       placeholder: "Holidays 2026",
+      autocomplete: "off",
+      "aria-describedby": "album-name-hint",
       testid: "album-name-input",
+    });
+    const hint = h("span", { id: "album-name-hint", class: "muted hint", testid: "album-name-count" });
+    nameInput.addEventListener("input", () => {
+      const n = Array.from(nameInput.value.trim()).length;
+      hint.textContent = n > MAX_ALBUM_NAME_LENGTH * 0.8 ? `${n} / ${MAX_ALBUM_NAME_LENGTH} characters` : "";
+      hint.classList.toggle("over", n > MAX_ALBUM_NAME_LENGTH);
     });
     const formMsg = h("p", { class: "form-error", testid: "create-album-error" });
     const createBtn = h("button", { type: "submit", testid: "create-album-button" }, "Create album");
     const form = h(
       "form",
-      { class: "panel create-album", testid: "create-album-form" },
+      { class: "panel create-album", testid: "create-album-form", novalidate: true },
       h("label", { for: "album-name" }, "New album"),
       h("div", { class: "row" }, nameInput, createBtn),
+      hint,
       formMsg,
     );
     const list = h("ul", { class: "albums", testid: "album-list" });
@@ -209,15 +238,39 @@ export class App {
       if (shown.has(a.albumID)) return;
       shown.add(a.albumID);
       const key = a.albumID.slice(backend.identityId.length + 1);
+      const cover = h("div", { class: "album__cover", "aria-hidden": "true" });
+      const count = h("span", { class: "muted", testid: "album-count" }, "…");
       const li = h(
         "li",
         { class: "album", testid: "album-item", "data-album-id": a.albumID },
-        h("a", { href: albumHash(key), testid: "album-link" }, a.albumName),
-        h("span", { class: "muted" }, ` created ${formatEpochMs(a.creationTime)}`),
+        h(
+          "a",
+          { href: albumHash(key), class: "album__link" },
+          cover,
+          h("span", { class: "album__text" }, h("span", { class: "album__name", testid: "album-link" }, a.albumName), count, h("span", { class: "muted album__date" }, `created ${formatEpochMs(a.creationTime)}`)),
+        ),
       );
       if (atTop) list.prepend(li);
       else list.append(li);
       empty.hidden = true;
+      // Its photo count and cover (the newest processed photo), once the album index answers.
+      void backend.albumSummary(a.albumID).then(
+        async (sum) => {
+          if (signal.aborted) return;
+          count.textContent = `${sum.count} photo${sum.count === 1 ? "" : "s"}`;
+          li.dataset.count = String(sum.count);
+          const url = sum.cover ? await backend.thumbnailUrl(sum.cover) : undefined;
+          if (url && !signal.aborted) {
+            const img = h("img", { src: url, alt: "", testid: "album-cover", loading: "lazy" });
+            img.addEventListener("error", () => img.remove(), { once: true });
+            cover.append(img);
+          }
+        },
+        (err: unknown) => {
+          console.error("album summary", err);
+          count.textContent = "";
+        },
+      );
     };
 
     let nextKey: PageKey;
@@ -292,166 +345,19 @@ export class App {
       return;
     }
     title.textContent = album.albumName;
-
-    const fileInput = h("input", { type: "file", multiple: true, id: "file-input", testid: "file-input", class: "visually-hidden" });
-    const drop = h(
-      "label",
-      { for: "file-input", class: "dropzone", testid: "dropzone" },
-      h("strong", {}, "Drop photos here"),
-      h("span", {}, " or click to choose (JPEG or PNG; many at once)"),
-    );
-    const grid = h("section", { class: "grid", testid: "photo-grid", "aria-live": "polite" });
-    const empty = h("p", { class: "muted", testid: "gallery-empty", hidden: true }, "No photos yet.");
-    const more = h("button", { type: "button", testid: "images-load-more", hidden: true }, "Load more");
-    loading.before(fileInput, drop);
-    this.main.append(empty, grid, more);
-
-    const cards = new Map<string, PhotoCard>();
-    // Local previews of the files being uploaded, freed when the view changes.
-    const objectUrls = new Set<string>();
-    signal.addEventListener("abort", () => objectUrls.forEach((u) => URL.revokeObjectURL(u)), { once: true });
-    const objectUrl = (blob: Blob) => {
-      const u = URL.createObjectURL(blob);
-      objectUrls.add(u);
-      return u;
-    };
-
-    const showThumbnail = async (card: PhotoCard, item: ImageItem) => {
-      try {
-        const url = await backend.thumbnailUrl(item);
-        if (!url || signal.aborted) return;
-        if (card.state.previewUrl) URL.revokeObjectURL(card.state.previewUrl);
-        card.update({ thumbnailUrl: url, previewUrl: undefined });
-      } catch (err) {
-        console.error("thumbnail", err);
-      }
-    };
-
-    const follow = (card: PhotoCard) => {
-      void watchImage(
-        card.state.imageID,
-        { getItem: (id) => backend.getImage(id), sleep: realSleep, now: () => Date.now() },
-        (u) => {
-          let note: string | undefined;
-          if (u.pollError) {
-            note = `${backendErrorMessage(u.pollError, config.endpoint, config.region)} Retrying…`;
-          } else if (u.view.phase === "uploaded" && u.sincePhaseMs > STILL_WAITING_MS) {
-            note = "Still waiting for the pipeline to pick this photo up…";
-          }
-          card.update({
-            phase: u.view.phase,
-            label: u.view.label,
-            executionArn: u.view.executionArn,
-            error: u.view.error,
-            item: u.item ?? card.state.item,
-            note,
-          });
-          if (u.view.phase === "done" && u.item && !card.state.thumbnailUrl) void showThumbnail(card, u.item);
-        },
-        {
-          signal,
-          isFatal: (err) => {
-            if (err instanceof SessionExpiredError) this.deps.session.expire();
-            return err instanceof SessionExpiredError || err instanceof NotYoursError;
-          },
-        },
-      );
-    };
-
-    const addExisting = (item: ImageItem) => {
-      if (cards.has(item.imageID)) return;
-      const view = viewFromItem(item);
-      const card = new PhotoCard({
-        imageID: item.imageID,
-        name: displayNameFromImageId(item.imageID),
-        phase: view.phase,
-        label: view.label,
-        executionArn: view.executionArn,
-        error: view.error,
-        item,
-      });
-      cards.set(item.imageID, card);
-      grid.append(card.el);
-      if (view.phase === "done") void showThumbnail(card, item);
-      else follow(card);
-    };
-
-    let nextKey: PageKey;
-    const loadPage = async () => {
-      more.disabled = true;
-      try {
-        const page = await backend.listImages(albumID, nextKey);
-        if (signal.aborted) return;
-        page.items.forEach(addExisting);
-        nextKey = page.nextKey;
-        more.hidden = !nextKey;
-        empty.hidden = cards.size > 0;
-      } catch (err) {
-        if (!signal.aborted) this.reportBackendError(err);
-      } finally {
-        loading.hidden = true;
-        more.disabled = false;
-      }
-    };
-    more.addEventListener("click", () => void loadPage());
-
-    const uploadFiles = (files: File[]) => {
-      empty.hidden = true;
-      // Newest first, like the listing: the first chosen file ends up at the top.
-      for (const file of [...files].reverse()) {
-        const key = buildUploadKey(config.incomingPrefix, backend.identityId, albumKey, file.name);
-        const imageID = imageIdFromKey(key, config.incomingPrefix);
-        const isImage = /^image\/(jpeg|png|gif|webp|bmp)$/.test(file.type);
-        const card = new PhotoCard({
-          imageID,
-          name: cleanFileName(file.name),
-          phase: "uploading",
-          label: "Waiting to upload",
-          progress: 0,
-          previewUrl: isImage ? objectUrl(file) : undefined,
-        });
-        cards.set(imageID, card);
-        grid.prepend(card.el);
-        void this.uploads
-          .run(async () => {
-            card.update({ label: "Uploading" });
-            await backend.upload(file, key, albumID, (f) => card.update({ progress: f, label: `Uploading ${Math.round(f * 100)}%` }));
-          })
-          .then(
-            () => {
-              card.update({ phase: "uploaded", label: "Uploaded, waiting for the pipeline", progress: 1 });
-              follow(card);
-            },
-            (err) => {
-              console.error(err);
-              card.update({
-                phase: "upload-failed",
-                label: "Upload failed",
-                note: backendErrorMessage(err, config.endpoint, config.region),
-              });
-              if (err instanceof SessionExpiredError) this.deps.session.expire();
-            },
-          );
-      }
-    };
-
-    fileInput.addEventListener("change", () => {
-      const files = Array.from(fileInput.files ?? []);
-      fileInput.value = "";
-      if (files.length) uploadFiles(files);
+    loading.hidden = false;
+    renderGallery(this.main, {
+      config,
+      backend,
+      uploads: this.uploadsFor(backend),
+      album,
+      albumKey,
+      signal,
+      reportError: (err) => this.reportBackendError(err),
+      expire: () => this.deps.session.expire(),
+      leave: () => {
+        location.hash = "#/";
+      },
     });
-    drop.addEventListener("dragover", (e) => {
-      e.preventDefault();
-      drop.classList.add("dropzone--over");
-    });
-    drop.addEventListener("dragleave", () => drop.classList.remove("dropzone--over"));
-    drop.addEventListener("drop", (e) => {
-      e.preventDefault();
-      drop.classList.remove("dropzone--over");
-      const files = Array.from(e.dataTransfer?.files ?? []);
-      if (files.length) uploadFiles(files);
-    });
-
-    await loadPage();
   }
 }

@@ -94,3 +94,59 @@ describe("PhotoCard", () => {
     expect(q(c.el, "card-tags-empty")).not.toBeNull();
   });
 });
+
+describe("PhotoCard actions", () => {
+  const base = { imageID: "a/x.jpg", name: "x.jpg", label: "" } as const;
+
+  it("offers cancel while uploading, retry after a failed upload, retry and delete after a failed processing", () => {
+    const calls: string[] = [];
+    const actions = {
+      cancel: () => calls.push("cancel"),
+      retryUpload: () => calls.push("retryUpload"),
+      dismiss: () => calls.push("dismiss"),
+      reprocess: () => calls.push("reprocess"),
+      delete: () => calls.push("delete"),
+    };
+    const c = new PhotoCard({ ...base, phase: "uploading" }, actions);
+    (q(c.el, "card-cancel") as HTMLButtonElement).click();
+    c.update({ phase: "upload-failed" });
+    (q(c.el, "card-retry-upload") as HTMLButtonElement).click();
+    c.update({ phase: "failed" });
+    (q(c.el, "card-reprocess") as HTMLButtonElement).click();
+    expect(calls).toEqual(["cancel", "retryUpload", "reprocess"]);
+  });
+
+  it("hides retry when the deployment has no reprocess function", () => {
+    const c = new PhotoCard({ ...base, phase: "failed" }, { delete: () => undefined });
+    expect(q(c.el, "card-reprocess")).toBeNull();
+    expect(q(c.el, "card-delete")).not.toBeNull();
+  });
+
+  it("asks before deleting, inline", () => {
+    const calls: string[] = [];
+    const c = new PhotoCard({ ...base, phase: "done" }, { delete: () => calls.push("delete") });
+    (q(c.el, "card-delete") as HTMLButtonElement).click();
+    expect(calls).toEqual([]);
+    (q(c.el, "card-delete-cancel") as HTMLButtonElement).click();
+    expect(q(c.el, "card-delete-confirm")).toBeNull();
+    (q(c.el, "card-delete") as HTMLButtonElement).click();
+    (q(c.el, "card-delete-confirm") as HTMLButtonElement).click();
+    expect(calls).toEqual(["delete"]);
+  });
+
+  it("opens on click or Enter, but not from its buttons", () => {
+    const opened: string[] = [];
+    const c = new PhotoCard({ ...base, phase: "done" }, { open: (card) => opened.push(card.state.imageID), delete: () => undefined });
+    c.el.click();
+    c.el.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    (q(c.el, "card-delete") as HTMLButtonElement).click();
+    expect(opened).toEqual(["a/x.jpg", "a/x.jpg"]);
+  });
+
+  it("shows a placeholder instead of a broken image", () => {
+    const c = new PhotoCard({ ...base, phase: "upload-failed", previewUrl: "blob:x" });
+    q(c.el, "card-preview")!.dispatchEvent(new Event("error"));
+    expect(q(c.el, "card-preview")).toBeNull();
+    expect(q(c.el, "card-no-preview")?.textContent).toMatch(/No preview/);
+  });
+});

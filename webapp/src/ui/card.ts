@@ -31,15 +31,45 @@ export interface CardState {
   thumbnailUrl?: string;
   /** A local object URL shown until the thumbnail exists. */
   previewUrl?: string;
+  /** The image could not be shown (an unreadable file, a thumbnail that failed to load). */
+  mediaFailed?: boolean;
+  /** The inline "delete this photo?" question is open. */
+  confirmingDelete?: boolean;
+  /** An action is under way ("Deleting…", "Retrying…"): its buttons are disabled. */
+  busy?: string;
+}
+
+/** What a card's buttons do; an absent handler hides its button. */
+export interface CardActions {
+  open?(card: PhotoCard): void;
+  cancel?(card: PhotoCard): void;
+  retryUpload?(card: PhotoCard): void;
+  dismiss?(card: PhotoCard): void;
+  reprocess?(card: PhotoCard): void;
+  delete?(card: PhotoCard): void;
 }
 
 export class PhotoCard {
   readonly el: HTMLElement;
   state: CardState;
 
-  constructor(state: CardState) {
+  constructor(
+    state: CardState,
+    private readonly actions: CardActions = {},
+  ) {
     this.state = state;
-    this.el = h("article", { class: "card", testid: "photo-card" });
+    this.el = h("article", { class: "card", testid: "photo-card", tabindex: 0 });
+    // Click or Enter anywhere on the card but its buttons and links opens the photo view.
+    this.el.addEventListener("click", (e) => {
+      if ((e.target as Element).closest("button, a, input, select")) return;
+      this.actions.open?.(this);
+    });
+    this.el.addEventListener("keydown", (e) => {
+      if (e.target === this.el && (e.key === "Enter" || e.key === " ")) {
+        e.preventDefault();
+        this.actions.open?.(this);
+      }
+    });
     this.render();
   }
 
@@ -54,21 +84,26 @@ export class PhotoCard {
     el.dataset.imageId = s.imageID;
     el.dataset.status = s.phase;
     el.className = `card card--${s.phase}`;
+    el.setAttribute("aria-label", `${s.name}: ${s.label}. Enter opens the photo view.`);
     clear(el);
 
-    const imgSrc = s.thumbnailUrl ?? s.previewUrl;
+    const imgSrc = s.mediaFailed ? undefined : (s.thumbnailUrl ?? s.previewUrl);
+    const img = imgSrc
+      ? h("img", { src: imgSrc, alt: s.name, testid: s.thumbnailUrl ? "card-thumbnail" : "card-preview", loading: "lazy" })
+      : null;
+    // An unreadable file or a thumbnail that does not load: a plain placeholder, not a broken image.
+    img?.addEventListener("error", () => this.update({ mediaFailed: true }), { once: true });
     el.append(
       h(
         "div",
         { class: "card__media" },
-        imgSrc
-          ? h("img", {
-              src: imgSrc,
-              alt: s.name,
-              testid: s.thumbnailUrl ? "card-thumbnail" : "card-preview",
-              loading: "lazy",
-            })
-          : h("div", { class: "card__placeholder", "aria-hidden": "true" }, s.phase === "failed" ? "!" : "…"),
+        img ??
+          h(
+            "div",
+            { class: "card__placeholder", testid: s.mediaFailed ? "card-no-preview" : undefined },
+            h("span", { "aria-hidden": "true" }, s.phase === "failed" || s.phase === "upload-failed" ? "!" : s.mediaFailed ? "?" : "…"),
+            s.mediaFailed ? h("small", {}, "No preview") : null,
+          ),
       ),
     );
 
@@ -112,7 +147,62 @@ export class PhotoCard {
     }
     if (s.note) body.append(h("p", { class: "card__note", testid: "card-note" }, s.note));
     if (s.phase === "done" && s.item) body.append(details(s.item));
+    const bar = this.actionBar();
+    if (bar) body.append(bar);
   }
+
+  private actionBar(): HTMLElement | null {
+    const s = this.state;
+    const a = this.actions;
+    const button = (testid: string, text: string, fn: ((c: PhotoCard) => void) | undefined, cls = "secondary") =>
+      fn ? h("button", { type: "button", class: `small ${cls}`, testid, disabled: !!s.busy, onclick: () => fn(this) }, text) : null;
+    if (s.busy) return h("div", { class: "card__actions" }, h("span", { class: "muted", testid: "card-busy" }, s.busy));
+    if (s.confirmingDelete) {
+      return h(
+        "div",
+        { class: "card__actions card__confirm", role: "group", "aria-label": "Delete this photo?" },
+        h("span", {}, "Delete this photo?"),
+        button("card-delete-confirm", "Delete", a.delete, "danger"),
+        h("button", { type: "button", class: "small secondary", testid: "card-delete-cancel", onclick: () => this.update({ confirmingDelete: false }) }, "Keep"),
+      );
+    }
+    const askDelete = a.delete ? () => this.update({ confirmingDelete: true }) : undefined;
+    const buttons =
+      s.phase === "uploading"
+        ? [button("card-cancel", "Cancel", a.cancel)]
+        : s.phase === "upload-failed"
+          ? [button("card-retry-upload", "Retry upload", a.retryUpload, ""), button("card-dismiss", "Remove", a.dismiss)]
+          : s.phase === "failed"
+            ? [button("card-reprocess", "Retry", a.reprocess, ""), button("card-delete", "Delete", askDelete)]
+            : [button("card-delete", "Delete", askDelete)];
+    const shown = buttons.filter((b) => b !== null);
+    return shown.length ? h("div", { class: "card__actions" }, shown) : null;
+  }
+}
+
+export type FactRow = [id: string, label: string, value: Node | string];
+
+/** The facts of a processed photo, as the card and the photo view list them. */
+export function factRows(item: ImageItem): FactRow[] {
+  const rows: FactRow[] = [];
+  rows.push(["uploaded", "Uploaded", formatEpochMs(item.uploadTime)]);
+  const taken = formatCaptureTime(item.creationTime);
+  if (taken) rows.push(["taken", "Taken", taken]);
+  const camera = formatCamera(item.exifMake, item.exifModel);
+  if (camera) rows.push(["camera", "Camera", camera]);
+  const geo = parseGeo(item.geo);
+  if (geo) {
+    rows.push([
+      "location",
+      "Location",
+      h("a", { href: osmUrl(geo), target: "_blank", rel: "noopener noreferrer", testid: "card-gps-link" }, formatGeo(geo)),
+    ]);
+  }
+  if (item.fileSize !== undefined) rows.push(["size", "Size", formatBytes(item.fileSize)]);
+  const dims = formatDimensions(item.dimensions);
+  if (dims) rows.push(["dimensions", "Dimensions", dims]);
+  if (item.imageFormat) rows.push(["format", "Format", item.imageFormat]);
+  return rows;
 }
 
 function details(item: ImageItem): HTMLElement {
@@ -129,28 +219,7 @@ function details(item: ImageItem): HTMLElement {
   } else {
     wrap.append(h("p", { class: "muted", testid: "card-tags-empty" }, "No labels detected"));
   }
-  const rows: [string, string, Node | string][] = [];
-  rows.push(["uploaded", "Uploaded", formatEpochMs(item.uploadTime)]);
-  const taken = formatCaptureTime(item.creationTime);
-  if (taken) rows.push(["taken", "Taken", taken]);
-  const camera = formatCamera(item.exifMake, item.exifModel);
-  if (camera) rows.push(["camera", "Camera", camera]);
-  const geo = parseGeo(item.geo);
-  if (geo) {
-    rows.push([
-      "location",
-      "Location",
-      h(
-        "a",
-        { href: osmUrl(geo), target: "_blank", rel: "noopener noreferrer", testid: "card-gps-link" },
-        formatGeo(geo),
-      ),
-    ]);
-  }
-  if (item.fileSize !== undefined) rows.push(["size", "Size", formatBytes(item.fileSize)]);
-  const dims = formatDimensions(item.dimensions);
-  if (dims) rows.push(["dimensions", "Dimensions", dims]);
-  if (item.imageFormat) rows.push(["format", "Format", item.imageFormat]);
+  const rows = factRows(item);
   wrap.append(
     h(
       "dl",
