@@ -95,5 +95,6 @@ module "test_client" {
   album_metadata_table             = module.storage.album_metadata_table
   encryption                       = var.encryption
   endpoint                         = var.test_client.endpoint
+  reprocess_function_arn           = module.pipeline.reprocess_function_arn
   tags                             = var.tags
 }

@@ -454,11 +454,23 @@ def test_trigger(module_plan):
             [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}:*"],
         ),
         "ReadIncoming": allow(["s3:GetObject", "s3:GetObjectVersion"], [f"{BUCKET}/Incoming/*"]),
+        # Removal: a deleted key answers 404 (ListBucket), renditions go with every version.
+        "ListIncoming": allow(["s3:ListBucket"], [BUCKET])
+        | {"Condition": {"StringLike": {"s3:prefix": "Incoming/*"}}},
+        "ListRenditionVersions": allow(["s3:ListBucketVersions"], [BUCKET])
+        | {"Condition": {"StringLike": {"s3:prefix": "Thumbnails/*"}}},
+        "DeleteRenditions": allow(
+            ["s3:DeleteObject", "s3:DeleteObjectVersion"], [f"{BUCKET}/Thumbnails/*"]
+        ),
         "WriteImageMetadata": allow(
-            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE_ARN]
+            ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            [TABLE_ARN],
         ),
         "StartOwnStateMachine": allow(
             ["states:StartExecution"], [f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"]
+        ),
+        "StopOwnExecutions": allow(
+            ["states:StopExecution"], [f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{SM_NAME}:*"]
         ),
         "DeadLetterQueue": allow(
             ["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"]
@@ -489,8 +501,9 @@ def test_trigger(module_plan):
     )
     notification = values["module.trigger.aws_s3_bucket_notification.this"]
     assert notification["bucket"] == "photos-dev-photos"
-    (rule,) = notification["lambda_function"]
-    assert rule["events"] == ["s3:ObjectCreated:*"] and rule["filter_prefix"] == "Incoming/"
+    rules = {tuple(r["events"]): r["filter_prefix"] for r in notification["lambda_function"]}
+    assert rules == {("s3:ObjectCreated:*",): "Incoming/", ("s3:ObjectRemoved:*",): "Incoming/"}
+    assert env["THUMBNAIL_PREFIX"] == "Thumbnails/"
     assert values["module.trigger.aws_sqs_queue.dlq"]["sqs_managed_sse_enabled"] is True
     invoke_config = values["module.trigger.aws_lambda_function_event_invoke_config.this"]
     assert invoke_config["destination_config"][0]["on_failure"][0]["destination"] == (
@@ -561,6 +574,10 @@ def test_test_client_browser_policy_is_per_identity(module_plan):
         "UploadOwnIncoming": allow(
             ["s3:PutObject", "s3:AbortMultipartUpload"], [f"{BUCKET}/Incoming/{me}/*"]
         ),
+        "DeleteOwnIncoming": allow(["s3:DeleteObject"], [f"{BUCKET}/Incoming/{me}/*"]),
+        "ListOwnIncoming": allow(
+            ["s3:ListBucket"], [BUCKET], StringLike={"s3:prefix": f"Incoming/{me}/*"}
+        ),
         "ReadOwnRenditions": allow(["s3:GetObject"], [f"{BUCKET}/Thumbnails/{me}/*"]),
         "ReadOwnImages": allow(
             ["dynamodb:GetItem", "dynamodb:Query"],
@@ -582,7 +599,12 @@ def test_test_client_browser_policy_is_per_identity(module_plan):
                 },
             },
         ),
-    }
+        "DeleteOwnAlbums": allow(
+            ["dynamodb:DeleteItem"],
+            [album],
+            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{me}/*"}},
+        ),
+    }  # no reprocess_function_arn in this usage: no function to invoke
     pool = values["module.test_client.aws_cognito_identity_pool.this"]
     assert pool["allow_unauthenticated_identities"] is False
     client = values["module.test_client.aws_cognito_user_pool_client.web"]
@@ -639,6 +661,13 @@ def test_root_module_wires_the_parts(module_plan):
     assert browser["UploadOwnIncoming"]["Resource"] == [
         f"arn:aws:s3:::{bucket}/Incoming/${{cognito-identity.amazonaws.com:sub}}/*"
     ]
+    # The web app's retry: the pipeline's reprocess function and no other.
+    reprocess = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-reprocess"
+    assert browser["RetryOwnPhotos"] == {
+        "Effect": "Allow",
+        "Action": ["lambda:InvokeFunction"],
+        "Resource": [reprocess],
+    }
     statements = policy_statements(
         values[f'{prefix}.pipeline.aws_iam_role_policy.function["generate_thumbnail"]']["policy"]
     )
