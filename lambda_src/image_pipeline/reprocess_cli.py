@@ -9,10 +9,13 @@ environment outputs (``aws_endpoint_url``) is used when none is set.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -95,8 +98,41 @@ def _keys(args: argparse.Namespace, config: RunConfig) -> list[str]:
     return list(library.list_keys(config.bucket_name, prefix))
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def _logs_to_stderr() -> Iterator[None]:
+    """The library's log lines go to stderr while the command runs: stdout is the one JSON
+    summary."""
+    from image_pipeline.observability import logger
+
+    handler = logger.registered_handler
+    saved = getattr(handler, "stream", None)
+    if saved is None:
+        yield
+        return
+    handler.stream = _Stderr()
+    try:
+        yield
+    finally:
+        handler.stream = saved
+
+
 def reprocess(args: argparse.Namespace) -> dict[str, Any]:
     """Start every key's run, wait for all of them, and count the outcomes."""
+    with _logs_to_stderr():
+        return _reprocess(args)
+
+
+def _reprocess(args: argparse.Namespace) -> dict[str, Any]:
     outputs = environment_outputs(args.env_dir, args.terraform)
     config = run_config(outputs, args.incoming_prefix)
     use_environment_endpoint(outputs)

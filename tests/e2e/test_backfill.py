@@ -1,0 +1,163 @@
+"""The backfill state machine on the shared stack: 500 objects under Incoming/ without items
+come back SUCCEEDED, each run once, never more than the map's MaxConcurrency at a time, and
+the objects that already have an item are left alone.
+
+The objects are uploaded while start_execution looks under another prefix (a fault, undone
+after), so they reach the bucket without items, as after their items were removed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from boto3.dynamodb.types import TypeDeserializer
+from image_pipeline.executions import content_stem
+from image_pipeline.reprocess import run_id
+from PIL import Image
+
+from tests.conftest import LocalAws
+from tests.e2e.faults import env, fault
+
+PREFIX = "Incoming/backfill-e2e/"
+COUNT = 500
+KEPT = 3  # objects uploaded as usual first: they have items, the backfill leaves them alone
+MAX_CONCURRENCY = 10  # the pipeline module's default backfill.max_concurrency
+
+
+def _jpeg(n: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (n % 256, n // 256, 90)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _items(local_aws: LocalAws, table: str, image_ids: list[str]) -> dict[str, dict]:
+    ddb, deserialize, found = local_aws.client("dynamodb"), TypeDeserializer().deserialize, {}
+    for start in range(0, len(image_ids), 100):
+        keys = [{"imageID": {"S": i}} for i in image_ids[start : start + 100]]
+        request = {table: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            response = ddb.batch_get_item(RequestItems=request)
+            for raw in response["Responses"].get(table, []):
+                item = {k: deserialize(v) for k, v in raw.items()}
+                found[item["imageID"]] = item
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def _wait(predicate, timeout_s: float, what: str, interval: float = 1.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what} not within {timeout_s}s")
+
+
+def _reports(local_aws: LocalAws, function: str) -> int:
+    return local_aws.function_log(function).count("REPORT RequestId:")
+
+
+def _max_overlap(runs: list[dict]) -> int:
+    """The most executions running at one moment (an end at the same instant as a start
+    counts as before it)."""
+    moments = [(r["startDate"], 1) for r in runs]
+    moments += [(r["stopDate"] - timedelta(microseconds=1), -1) for r in runs]
+    running = peak = 0
+    for _, change in sorted(moments, key=lambda m: (m[0], m[1])):
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+def _cleanup(local_aws: LocalAws, bucket: str, table: str, image_ids: list[str]) -> None:
+    s3, ddb = local_aws.client("s3"), local_aws.client("dynamodb")
+    for prefix in (PREFIX, PREFIX.replace("Incoming/", "Thumbnails/", 1)):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            doomed = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            for start in range(0, len(doomed), 1000):
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start : start + 1000]})
+    for image_id in image_ids:
+        ddb.delete_item(TableName=table, Key={"imageID": {"S": image_id}})
+
+
+def test_backfill_of_500_objects_without_items(local_aws: LocalAws, deployed):
+    outputs = deployed["outputs"]
+    bucket, table = outputs["bucket_name"], outputs["image_metadata_table_name"]
+    backfill_arn, image_arn = outputs["backfill_state_machine_arn"], outputs["state_machine_arn"]
+    starter = outputs["function_names"]["start_execution"]
+    s3, sfn = local_aws.client("s3"), local_aws.client("stepfunctions")
+    kept = [f"{PREFIX}kept/{n}.jpg" for n in range(KEPT)]
+    keys = [f"{PREFIX}album{n % 5}/photo {n}.jpg" for n in range(COUNT)]
+    image_ids = [k.removeprefix("Incoming/") for k in kept + keys]
+    try:
+        for n, key in enumerate(kept):
+            s3.put_object(Bucket=bucket, Key=key, Body=_jpeg(1000 + n))
+        before = _wait(
+            lambda: (
+                (found := _items(local_aws, table, image_ids[:KEPT]))
+                and all(i.get("processingStatus") == "SUCCEEDED" for i in found.values())
+                and len(found) == KEPT
+                and found
+            ),
+            120,
+            "the kept objects SUCCEEDED",
+        )
+
+        seen = _reports(local_aws, starter)
+        with fault(local_aws, starter, env(INCOMING_PREFIX="Paused-by-test-backfill/")):
+            with ThreadPoolExecutor(8) as pool:
+                list(
+                    pool.map(
+                        lambda nk: s3.put_object(Bucket=bucket, Key=nk[1], Body=_jpeg(nk[0])),
+                        enumerate(keys),
+                    )
+                )
+            # Every notification handled (and skipped) before start_execution looks again.
+            _wait(lambda: _reports(local_aws, starter) >= seen + COUNT, 300, "the uploads' events")
+        assert not set(_items(local_aws, table, image_ids[KEPT:])), "items before the backfill"
+
+        started = time.monotonic()
+        execution = sfn.start_execution(
+            stateMachineArn=backfill_arn, input=json.dumps({"prefix": PREFIX})
+        )["executionArn"]
+        done = _wait(
+            lambda: (
+                (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d
+            ),
+            900,
+            "the backfill",
+            interval=2,
+        )
+        assert done["status"] == "SUCCEEDED", done
+        elapsed = time.monotonic() - started
+
+        items = _items(local_aws, table, image_ids)
+        run = run_id(execution.rsplit(":", 1)[1])
+        backfilled = [items.get(i, {}) for i in image_ids[KEPT:]]
+        assert [i.get("processingStatus") for i in backfilled] == ["SUCCEEDED"] * COUNT
+        assert all(i["executionArn"].endswith(f"-r{run}") for i in backfilled)
+        for image_id in image_ids[:KEPT]:  # had an item: not run again
+            assert items[image_id]["executionArn"] == before[image_id]["executionArn"]
+
+        runs = [
+            e
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=image_arn)
+            for e in page["executions"]
+            if e["name"].endswith(f"-r{run}")
+        ]
+        stems = [content_stem(e["name"]) for e in runs]
+        assert len(runs) == COUNT and len(set(stems)) == COUNT, "one execution per object"
+        assert {r["executionArn"] for r in runs} == {i["executionArn"] for i in backfilled}
+        peak = _max_overlap(runs)
+        assert 1 < peak <= MAX_CONCURRENCY, f"{peak} image executions at once"
+        print(f"backfill of {COUNT}: {elapsed:.0f}s, at most {peak} at once")
+    finally:
+        _cleanup(local_aws, bucket, table, image_ids)
