@@ -225,19 +225,25 @@ def test_uploading_the_same_object_twice_gives_one_item_and_one_execution(local_
 
 def test_web_app_isolates_two_signed_up_users_in_chromium(deployed):
     """Two people sign up in the web app (non-ASCII display names; environments/local confirms
-    them at once), each creates an album with a non-ASCII name and uploads photos (the first also
-    an unsupported file) and sees every card end; after a reload each has their session, album
-    and photos back and none of the other's, and signing in again gives the same identity."""
+    them at once), each creates an album with a non-ASCII name and uploads photos and sees every
+    card end; after a reload each has their session, album and photos back and none of the
+    other's, and signing in again gives the same identity. The first also uploads ten files at
+    once (two refused before upload, two the pipeline fails), opens the photo view, retries a
+    failed processing and a failed upload, deletes a photo and an album, sees a second tab follow
+    the first, and the gallery at 390 px has no horizontal overflow."""
     config = deployed["outputs"]["webapp_config"]
-    assert "describeExecutionFunction" not in config, "the browser may invoke no function"
+    assert "describeExecutionFunction" not in config, "the browser invokes only the retry"
     assert {"userPoolId", "userPoolClientId", "identityPoolId", "allowGuests"} <= set(config)
+    reprocess = config.get("reprocessFunction")
+    assert reprocess is None or reprocess.startswith("arn:aws:lambda:"), reprocess
     artifacts = ROOT / "artifacts" / "webapp"
     with (
         tempfile.TemporaryDirectory() as scratch,
         start_webapp(config, Path(scratch)) as url,
     ):
         run_e2e(url, artifacts)
-    assert (artifacts / "gallery.png").is_file(), "no screenshot of the gallery was saved"
+    for shot in ("gallery.png", "photo-view.png", "gallery-phone.png"):
+        assert (artifacts / shot).is_file(), f"no screenshot {shot} was saved"
 
 
 @pytest.mark.stack_teardown

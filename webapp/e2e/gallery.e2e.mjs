@@ -8,6 +8,13 @@
 // unsupported file (FileTypeNotSupported in plain words). Then the second signs out and signs in
 // as the first in the same tab: the same identity, the first's album only.
 //
+// The first also: uploads ten files at once (six real photos, a GIF and a truncated JPEG the
+// pipeline fails, a text file and an empty file the app refuses before upload), opens the photo
+// view (arrow keys, Escape), retries a failed processing and an upload that failed (from memory),
+// deletes a photo and an album, sees in a second tab what the first uploads without a reload, is
+// told "offline" when offline, is refused a 300-character album name, and the gallery at 390 px
+// has no horizontal overflow. Screenshots: gallery.png, photo-view.png, gallery-phone.png.
+//
 //   WEBAPP_URL=http://127.0.0.1:5173/ node e2e/gallery.e2e.mjs
 //
 // Environment:
@@ -23,7 +30,7 @@
 // no mailbox to read a code from. Exit code 0 when every check passed; the last line is a JSON
 // summary (for a pytest driver).
 import { chromium } from "playwright-core";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,7 +39,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 
 const FIXTURES = join(repo, "tests/fixtures/images");
-const DEFAULT_PHOTOS = ["r_canon.jpg", "r_sony.jpg", "has-lens-info.jpg"].map((f) => join(FIXTURES, f));
+const DEFAULT_PHOTOS = ["flower.jpg", "iptc.jpg", "hopper_orientation_6.jpg", "flower2.jpg", "has-lens-info.jpg", "sugarshack.mpo"].map((f) =>
+  join(FIXTURES, f),
+);
+/** The camera each real photo's EXIF names (photos not listed have none). */
+const CAMERAS = { "flower.jpg": /Canon PowerShot S40/, "iptc.jpg": /Nokia/, "has-lens-info.jpg": /Apple/, "sugarshack.mpo": /Nintendo/ };
 const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -75,6 +86,19 @@ export async function run(opts) {
   const work = mkdtempSync(join(tmpdir(), "webapp-e2e-"));
   const unsupported = join(work, "not-a-photo.gif");
   writeFileSync(unsupported, TINY_GIF);
+  // Damaged: an image's first bytes, so only the pipeline can tell (ImageDecodeError).
+  const truncated = join(work, "truncated.jpg");
+  const whole = readFileSync(join(FIXTURES, "iptc.jpg"));
+  writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+  // Refused before upload: no image at all.
+  const notes = join(work, "notes.jpg");
+  writeFileSync(notes, "a text file with a photo's name\n");
+  const emptyFile = join(work, "empty.png");
+  writeFileSync(emptyFile, "");
+  const retryPhoto = join(work, "retry-me.jpg");
+  copyFileSync(join(FIXTURES, "flower.jpg"), retryPhoto);
+  const secondTabPhoto = join(work, "from the other tab.png");
+  copyFileSync(join(FIXTURES, "1_trns.png"), secondTabPhoto);
   // A file name in any Unicode must come back exactly.
   const unicodePhoto = join(work, "照片 ü 🌸 #1.jpg");
   copyFileSync(join(FIXTURES, "r_sony.jpg"), unicodePhoto);
@@ -87,6 +111,8 @@ export async function run(opts) {
     album: "Ferien Zürich 2024",
     photos: opts.photos,
     unsupported,
+    damaged: [{ file: truncated, error: "ImageDecodeError" }],
+    refused: [notes, emptyFile],
   };
   const lei = {
     label: "李雷",
@@ -95,6 +121,8 @@ export async function run(opts) {
     album: "北京 🐼 相册",
     photos: [unicodePhoto],
     unsupported: null,
+    damaged: [],
+    refused: [],
   };
 
   const browser = await chromium.launch({
@@ -104,15 +132,20 @@ export async function run(opts) {
   });
   const logs = {};
   const pages = [];
-  const newPage = async (label) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
+  const watchPage = (page, label) => {
     const log = (logs[label] = []);
     page.on("console", (m) => log.push(`[${m.type()}] ${m.text()}`));
     page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
+    page.on("response", (r) => {
+      if (r.status() === 404 && new URL(r.url()).origin === new URL(opts.url).origin) log.push(`[404] ${r.url()}`);
+    });
     page.setDefaultTimeout(30_000);
     pages.push(page);
     return page;
+  };
+  const newPage = async (label) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    return watchPage(await context.newPage(), label);
   };
 
   try {
@@ -170,10 +203,11 @@ export async function run(opts) {
     check(`${zoe.label}: a second album with the same name is refused`, true);
     check(`${zoe.label}: the album id begins with the identity id`, zoeAlbum.startsWith(`${zoeId}/`), zoeAlbum);
 
+    await albumNameChecks(a, check);
     await openAlbum(a, zoe);
     await uploadAndWait(a, zoe, opts, check);
-    await a.screenshot({ path: join(opts.artifacts, "gallery.png"), fullPage: true });
     await checkCards(a, zoe, opts, check, `${zoe.label}, after upload`);
+    await a.screenshot({ path: join(opts.artifacts, "gallery.png") });
 
     await a.reload();
     await signedIn(a);
@@ -181,6 +215,16 @@ export async function run(opts) {
     check(`${zoe.label}: after a reload the album keeps its name`, (await a.getByTestId("album-title").innerText()) === zoe.album);
     await checkCards(a, zoe, opts, check, `${zoe.label}, after reload`);
     await a.screenshot({ path: join(opts.artifacts, "gallery-reloaded.png"), fullPage: true });
+
+    await photoView(a, zoe, opts, check);
+    await reprocessFailed(a, config, check);
+    await retryFailedUpload(a, zoe, retryPhoto, check);
+    await deletePhoto(a, zoe, check);
+    await secondTab(a, zoe, watchPage, secondTabPhoto, check);
+    await offline(a, check);
+    await phone(a, opts, check);
+    await albumCounts(a, zoe, check);
+    await deleteAlbum(a, join(FIXTURES, "flower2.jpg"), check);
 
     // ---- 李雷: a second user, in another browser ---------------------------------------------
     const b = await newPage("lei");
@@ -273,6 +317,10 @@ export async function run(opts) {
     for (const [label, log] of Object.entries(logs)) {
       const errors = log.filter((l) => l.startsWith("[pageerror]"));
       check(`${label}: no uncaught page errors`, errors.length === 0, errors.join(" | "));
+      const warnings = log.filter((l) => l.startsWith("[warning]"));
+      check(`${label}: no console warnings`, warnings.length === 0, warnings.join(" | "));
+      const missing = log.filter((l) => l.startsWith("[404]"));
+      check(`${label}: nothing of the app's is missing (favicon included)`, missing.length === 0, missing.join(" | "));
     }
     void leiAlbum;
     return finish();
@@ -348,18 +396,29 @@ async function openAlbum(page, user) {
   await page.getByTestId("gallery-loading").waitFor({ state: "hidden" });
 }
 
+/** The files that become cards (uploaded); `user.refused` are refused before upload. */
 function filesOf(user) {
-  return [...user.photos, ...(user.unsupported ? [user.unsupported] : [])];
+  return [...user.photos, ...(user.unsupported ? [user.unsupported] : []), ...user.damaged.map((d) => d.file)];
 }
 
 async function uploadAndWait(page, user, opts, check) {
   const files = filesOf(user);
   const started = Date.now();
-  await page.getByTestId("file-input").setInputFiles(files);
+  const accept = await page.getByTestId("file-input").getAttribute("accept");
+  check(`${user.label}: the file picker accepts images only`, /image\/\*/.test(accept ?? ""), accept ?? "none");
+  await page.getByTestId("file-input").setInputFiles([...files, ...user.refused]);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="photo-card"]').length === n, files.length, {
-    timeout: 5_000,
+    timeout: 10_000,
   });
-  check(`${user.label}: a card per file at once`, (await page.getByTestId("photo-card").count()) === files.length);
+  check(`${user.label}: a card per uploaded file at once (${files.length + user.refused.length} chosen)`, (await page.getByTestId("photo-card").count()) === files.length);
+  if (user.refused.length) {
+    const refused = await page.getByTestId("refused-file").allInnerTexts();
+    check(
+      `${user.label}: files that are no image are refused before upload, each with its reason`,
+      refused.length === user.refused.length && refused.some((t) => /notes\.jpg.*not an image/.test(t)) && refused.some((t) => /empty\.png.*empty/.test(t)),
+      refused.join(" | "),
+    );
+  }
 
   // Track the phases each card goes through.
   await page.evaluate(() => {
@@ -442,13 +501,20 @@ async function checkCards(page, user, opts, check, when) {
     const uploaded = await card.getByTestId("card-uploaded").innerText();
     check(`${when}: ${name} shows its upload date`, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(uploaded), uploaded);
     const camera = await card.getByTestId("card-camera").allInnerTexts();
-    check(`${when}: ${name} shows its camera`, camera.length === 1 && camera[0].length > 0, camera.join(""));
+    if (CAMERAS[name]) check(`${when}: ${name} shows its camera`, camera.length === 1 && CAMERAS[name].test(camera[0]), camera.join(""));
     if (name === opts.gpsPhoto) {
       const href = await card.getByTestId("card-gps-link").getAttribute("href").catch(() => null);
       check(`${when}: ${name} links its GPS position to OpenStreetMap`, /^https:\/\/www\.openstreetmap\.org\/\?mlat=/.test(href ?? ""), href ?? "none");
       const taken = await card.getByTestId("card-taken").allInnerTexts();
       check(`${when}: ${name} shows its capture date`, taken.length === 1 && /^\d{4}-\d{2}-\d{2}/.test(taken[0]), taken.join(""));
     }
+  }
+  for (const d of user.damaged) {
+    const card = byName(basename(d.file));
+    const name = await card.getByTestId("card-error").getAttribute("data-error-name").catch(() => null);
+    check(`${when}: ${basename(d.file)} failed with ${d.error}`, (await card.getAttribute("data-status")) === "failed" && name === d.error, name ?? "no error");
+    const media = await card.locator('[data-testid="card-thumbnail"], [data-testid="card-preview"]').count();
+    check(`${when}: ${basename(d.file)} shows no broken image`, media === 0 || (await card.locator("img").evaluate((i) => i.naturalWidth > 0)), `${media} images`);
   }
   if (!user.unsupported) return;
   const bad = byName(basename(user.unsupported));
@@ -457,6 +523,225 @@ async function checkCards(page, user, opts, check, when) {
   const errorName = await bad.getByTestId("card-error").getAttribute("data-error-name").catch(() => null);
   const text = await bad.getByTestId("card-error").innerText().catch(() => "");
   check(`${when}: its error is in plain words`, errorName === "FileTypeNotSupported" && /not supported/.test(text), `${errorName}: ${text.replace(/\s+/g, " ")}`);
+}
+
+const cardNamed = (page, name) => page.getByTestId("photo-card").filter({ has: page.getByTestId("card-name").getByText(name, { exact: true }) });
+
+/** An over-long or empty album name is refused with a message, never cut. */
+async function albumNameChecks(page, check) {
+  await albumsLoaded(page);
+  const before = await page.getByTestId("album-item").count();
+  await page.getByTestId("album-name-input").fill("Ä".repeat(300));
+  check("a 300-character album name stays whole in the field", (await page.getByTestId("album-name-input").inputValue()).length === 300);
+  await page.getByTestId("create-album-button").click();
+  const long = await page.getByTestId("create-album-error").innerText();
+  check("a 300-character album name is refused with a message", /at most 100/.test(long), long);
+  await page.getByTestId("album-name-input").fill("   ");
+  await page.getByTestId("create-album-button").click();
+  const empty = await page.getByTestId("create-album-error").innerText();
+  check("an empty album name is refused with a message", /Enter an album name/.test(empty), empty);
+  check("and neither created an album", (await page.getByTestId("album-item").count()) === before);
+  await page.getByTestId("album-name-input").fill("");
+}
+
+/** Click opens the photo view; arrow keys move; Escape closes. */
+async function photoView(page, user, opts, check) {
+  const first = basename(user.photos[0]);
+  await cardNamed(page, first).locator(".card__media").click();
+  const view = page.getByTestId("photo-view");
+  await view.waitFor();
+  check("clicking a card opens the photo view", (await page.getByTestId("photo-view-name").innerText()) === first);
+  const img = page.getByTestId("photo-view-image");
+  await img.waitFor();
+  const size = await img.evaluate((i) => new Promise((r) => (i.complete ? r(i.getBoundingClientRect().width) : i.addEventListener("load", () => r(i.getBoundingClientRect().width)))));
+  check("the photo view shows the picture larger than the card's 250 px thumbnail", size > 250, `${Math.round(size)} px wide`);
+  const tags = await page.getByTestId("photo-view-tag").allInnerTexts();
+  check("the photo view lists labels with confidence", tags.length > 0 && tags.every((t) => /\d+%$/.test(t)), tags.join(", "));
+  const camera = await page.getByTestId("photo-view-camera").innerText().catch(() => "");
+  check("the photo view shows every fact (camera, size, dimensions)", /Canon/.test(camera) && (await page.getByTestId("photo-view-size").count()) === 1 && (await page.getByTestId("photo-view-dimensions").count()) === 1, camera);
+  await page.screenshot({ path: join(opts.artifacts, "photo-view.png") });
+  // Arrow keys walk the gallery's order until the GPS photo: its map link.
+  const names = [first];
+  const n = filesOf(user).length;
+  for (const key of ["ArrowRight", "ArrowLeft"]) {
+    for (let i = 0; i < n && !names.includes(opts.gpsPhoto); i++) {
+      const before = await page.getByTestId("photo-view-name").innerText();
+      await page.keyboard.press(key);
+      const now = await page.getByTestId("photo-view-name").innerText();
+      if (now === before) break; // the end of the gallery
+      names.push(now);
+    }
+  }
+  check("arrow keys move between photos", new Set(names).size > 1 && names.includes(opts.gpsPhoto), names.join(" → "));
+  const map = await page.getByTestId("photo-view-map-link").getAttribute("href").catch(() => null);
+  check("the photo view links the GPS position to a map", /openstreetmap\.org\/\?mlat=59\.33/.test(map ?? ""), map ?? "none");
+  await page.keyboard.press("Escape");
+  await view.waitFor({ state: "hidden" });
+  check("Escape closes the photo view", true);
+  // Enter on a focused card opens it too; a failed one shows its reason.
+  const failed = page.locator('[data-testid="photo-card"][data-status="failed"]').first();
+  await failed.focus();
+  await page.keyboard.press("Enter");
+  await view.waitFor();
+  const reason = await page.getByTestId("photo-view-error").getAttribute("data-error-name").catch(() => null);
+  check("Enter on a failed card opens the photo view with the failure reason", !!reason, reason ?? "none");
+  await page.keyboard.press("Escape");
+  await view.waitFor({ state: "hidden" });
+}
+
+/** Retry of a failed processing (the reprocess function): a new execution, the same end. */
+async function reprocessFailed(page, config, check) {
+  const card = cardNamed(page, "truncated.jpg");
+  if (!config.reprocessFunction) {
+    check("without a reprocess function there is no retry button", (await card.getByTestId("card-reprocess").count()) === 0);
+    return;
+  }
+  const before = await card.getByTestId("card-execution").getAttribute("title");
+  await card.getByTestId("card-reprocess").click();
+  await page.waitForFunction(
+    (old) => {
+      const c = [...document.querySelectorAll('[data-testid="photo-card"]')].find((x) => x.querySelector('[data-testid="card-name"]')?.textContent === "truncated.jpg");
+      const arn = c?.querySelector('[data-testid="card-execution"]')?.getAttribute("title");
+      return c?.dataset.status === "failed" && arn && arn !== old;
+    },
+    before,
+    { timeout: 60_000, polling: 300 },
+  ).catch(async () => {
+    check("the retried photo ran a new execution", false, (await card.innerText()).replace(/\s+/g, " "));
+  });
+  const name = await card.getByTestId("card-error").getAttribute("data-error-name");
+  check("retrying a failed processing runs a new execution that ends with its reason again", name === "ImageDecodeError", name);
+}
+
+/** An upload that fails is retried from memory, without picking the file again. */
+async function retryFailedUpload(page, user, file, check) {
+  const pattern = /retry-me\.jpg/;
+  await page.route(pattern, (route) => route.abort("internetdisconnected"));
+  await page.getByTestId("file-input").setInputFiles([file]);
+  const card = cardNamed(page, "retry-me.jpg");
+  await card.and(page.locator('[data-status="upload-failed"]')).waitFor({ timeout: 60_000 });
+  const note = await card.getByTestId("card-note").innerText().catch(() => "");
+  check("a failed upload says so on its card", note.length > 0, note);
+  await page.unroute(pattern);
+  await card.getByTestId("card-retry-upload").click();
+  await card.and(page.locator('[data-status="done"]')).waitFor({ timeout: 120_000 });
+  check("“Retry upload” uploads the same file again from memory, and it is processed", true);
+  user.photos.push(file);
+}
+
+/** Delete: the card goes at once, and stays gone after a reload. */
+async function deletePhoto(page, user, check) {
+  const name = "flower2.jpg";
+  const before = await page.getByTestId("photo-card").count();
+  const card = cardNamed(page, name);
+  await card.getByTestId("card-delete").click();
+  await card.getByTestId("card-delete-confirm").click();
+  const gone = await card.waitFor({ state: "detached", timeout: 15_000 }).then(
+    () => true,
+    () => false,
+  );
+  const banner = await page.getByTestId("app-error").innerText().catch(() => "");
+  check("deleting a photo drops its card at once", gone && (await page.getByTestId("photo-card").count()) === before - 1, banner);
+  if (!gone) return;
+  user.photos = user.photos.filter((p) => basename(p) !== name);
+  const deadline = Date.now() + 30_000;
+  let count;
+  do {
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await signedIn(page);
+    await page.getByTestId("gallery-loading").waitFor({ state: "hidden" });
+    count = await cardNamed(page, name).count();
+  } while (count > 0 && Date.now() < deadline);
+  check("after a reload the deleted photo stays gone (its item removed by the trigger)", count === 0);
+}
+
+/** A second tab of the same user sees what the first uploads, without a reload. */
+async function secondTab(page, user, watchPage, file, check) {
+  const other = watchPage(await page.context().newPage(), "zoe-second-tab");
+  await other.goto(page.url());
+  await other.getByTestId("gallery-loading").waitFor({ state: "hidden" });
+  const shown = await other.getByTestId("photo-card").count();
+  check("a second tab shows the same album", shown === (await page.getByTestId("photo-card").count()), `${shown} cards`);
+  await page.getByTestId("file-input").setInputFiles([file]);
+  const there = cardNamed(other, basename(file));
+  await there.waitFor({ timeout: 30_000 });
+  check("the second tab shows the first tab's upload without a reload", true);
+  await there.and(other.locator('[data-status="done"]')).waitFor({ timeout: 120_000 });
+  check("and follows it to done", (await there.getByTestId("card-thumbnail").count()) === 1);
+  await cardNamed(page, basename(file)).getByTestId("card-delete").click();
+  await cardNamed(page, basename(file)).getByTestId("card-delete-confirm").click();
+  const left = await there.waitFor({ state: "detached", timeout: 30_000 }).then(
+    () => true,
+    () => false,
+  );
+  check("a photo deleted in one tab leaves the other by itself", left);
+  await other.close();
+  if (!left) user.photos.push(file);
+}
+
+/** Offline says offline. */
+async function offline(page, check) {
+  await page.context().setOffline(true);
+  await page.getByTestId("offline-banner").waitFor();
+  const text = await page.getByTestId("offline-banner").innerText();
+  check("offline, the app says offline (not that the stack is down)", /offline/i.test(text) && !/make up/.test(text), text);
+  await page.context().setOffline(false);
+  await page.getByTestId("offline-banner").waitFor({ state: "hidden" });
+}
+
+/** 390 px: no horizontal overflow, a header on one line, two or more columns. */
+async function phone(page, opts, check) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const m = await page.evaluate(() => {
+    const cards = [...document.querySelectorAll('[data-testid="photo-card"]:not([hidden])')];
+    const top = cards[0]?.getBoundingClientRect().top;
+    return {
+      scroll: document.documentElement.scrollWidth,
+      header: document.querySelector(".topbar").getBoundingClientRect().height,
+      perRow: cards.filter((c) => c.getBoundingClientRect().top === top).length,
+      cardHeight: cards[0]?.getBoundingClientRect().height ?? 0,
+    };
+  });
+  check("at 390 px nothing overflows sideways", m.scroll <= 390, `scrollWidth ${m.scroll}`);
+  check("at 390 px the header stays on one line", m.header < 56, `${m.header} px high`);
+  check("at 390 px the gallery has two or more columns, no card fills the screen", m.perRow >= 2 && m.cardHeight < 600, `${m.perRow} per row, ${Math.round(m.cardHeight)} px high`);
+  await page.screenshot({ path: join(opts.artifacts, "gallery-phone.png") });
+  await page.setViewportSize({ width: 1280, height: 1000 });
+}
+
+/** The album list shows each album's photo count and a cover. */
+async function albumCounts(page, user, check) {
+  await page.goto(new URL("#/", page.url()).href);
+  await albumsLoaded(page);
+  const item = page.getByTestId("album-item").filter({ has: page.getByTestId("album-link").getByText(user.album, { exact: true }) });
+  await item.getByTestId("album-cover").waitFor();
+  const count = await item.getByTestId("album-count").innerText();
+  check("the album list shows the album's photo count and a cover", count === `${filesOf(user).length} photos`, count);
+}
+
+/** An album is deleted with its photos. */
+async function deleteAlbum(page, photo, check) {
+  const name = "Zu löschen";
+  await page.getByTestId("album-name-input").fill(name);
+  await page.getByTestId("create-album-button").click();
+  await openAlbum(page, { album: name });
+  await page.getByTestId("file-input").setInputFiles([photo]);
+  await page.locator('[data-testid="photo-card"][data-status="done"]').waitFor({ timeout: 120_000 });
+  await page.getByTestId("album-delete").click();
+  await page.getByTestId("album-delete-confirm").click();
+  const left = await page.getByTestId("album-list").waitFor({ timeout: 30_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!left) {
+    check("deleting an album removes it with its photos", false, await page.getByTestId("app-error").innerText().catch(() => ""));
+    return page.goto(new URL("#/", page.url()).href);
+  }
+  await albumsLoaded(page);
+  const names = await page.getByTestId("album-link").allInnerTexts();
+  check("deleting an album removes it with its photos", !names.includes(name), names.join(" | "));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -438,6 +438,10 @@ describe("deleting and retrying", () => {
     }));
     const b = make(fake(() => ({})).sender, fake(() => ({})).sender, lambda.sender);
     await expect(b.reprocess([`${ME}/a/x.jpg`])).rejects.toMatchObject({ name: "ReprocessNotAllowed", message: "not yours" });
+    // Without the header (CORS did not expose it), the error body alone says so.
+    const bodyOnly = fake(() => ({ Payload: new TextEncoder().encode(JSON.stringify({ errorType: "ReprocessNotAllowed", errorMessage: "not yours" })) }));
+    const b2 = make(fake(() => ({})).sender, fake(() => ({})).sender, bodyOnly.sender);
+    await expect(b2.reprocess([`${ME}/a/x.jpg`])).rejects.toMatchObject({ name: "ReprocessNotAllowed" });
     const none = new Backend(config, { doc: fake(() => ({})).sender, s3: new S3Client({ region: "us-east-1" }), s3Upload: new S3Client({ region: "us-east-1" }) }, ME);
     expect(none.canReprocess).toBe(false);
   });

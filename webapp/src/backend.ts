@@ -466,7 +466,9 @@ export class Backend {
     } catch {
       throw new FunctionFailedError("InvalidResponse", `The reprocess function answered something that is not JSON: ${text.slice(0, 200)}`);
     }
-    if (out.FunctionError) {
+    // A browser sees X-Amz-Function-Error only where CORS exposes it: an error body tells too.
+    const errorBody = typeof body.errorType === "string" && !("started" in body);
+    if (out.FunctionError || errorBody) {
       throw new FunctionFailedError(String(body.errorType ?? out.FunctionError), String(body.errorMessage ?? "The reprocess function failed."));
     }
     const list = (k: string) => (Array.isArray(body[k]) ? (body[k] as ReprocessAnswer["started"]) : []);

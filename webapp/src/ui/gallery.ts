@@ -350,6 +350,7 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
     card.update({ busy: "Retrying…" });
     try {
       const answer = await backend.reprocess([id]);
+      console.info("reprocess", JSON.stringify(answer));
       const refusedOne = [...answer.refused, ...answer.failed][0];
       const skipped = answer.skipped[0];
       card.update({ busy: undefined });
@@ -361,6 +362,8 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
         card.update({ note: `The retry was refused: ${"cause" in refusedOne && refusedOne.cause ? refusedOne.cause : refusedOne.error ?? "unknown reason"}.` });
       } else if (skipped) {
         card.update({ note: `Nothing to retry: ${skipped.reason ?? "already processed"}.` });
+      } else {
+        card.update({ note: "The retry started nothing (the reprocess function gave no answer for this photo)." });
       }
       viewer.refresh(id);
     } catch (err) {

@@ -150,6 +150,8 @@ export class PhotoViewer {
       ),
       h("div", { class: "viewer__body" }, media, h("div", { class: "viewer__side" }, info, actions)),
     );
+    // Re-rendering removed the focused button: keep the focus (and so the arrow keys) in the view.
+    if (el.open && !el.contains(document.activeElement)) el.querySelector<HTMLElement>('[data-testid="photo-view-close"]')?.focus();
   }
 }
 
