@@ -128,7 +128,7 @@ STEPS = [
     "store_metadata",
     "record_failure",
 ]
-FUNCTIONS = [*STEPS, "record_terminal", "describe_execution"]
+FUNCTIONS = [*STEPS, "record_terminal", "describe_execution", "reprocess", "backfill_object"]
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
 BUCKET = "arn:aws:s3:::photos-dev-photos"
 SM_NAME = "photos-dev-image-processing"
@@ -157,6 +157,11 @@ def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
 
     incoming = allow(["s3:GetObject", "s3:GetObjectVersion"], [f"{BUCKET}/Incoming/*"])
     update = allow(["dynamodb:UpdateItem"], [TABLE_ARN])
+    # HeadObject, the item's read and conditional update: no PutItem, no delete, no version reads.
+    restart = {
+        "HeadIncoming": allow(["s3:GetObject"], [f"{BUCKET}/Incoming/*"]),
+        "ReadUpdateImageMetadata": allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [TABLE_ARN]),
+    }
     own = {
         "extract_metadata": {"ReadIncoming": incoming},
         "transform_metadata": {},
@@ -182,6 +187,14 @@ def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
                 [f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{SM_NAME}:*"],
             )
         },
+        "reprocess": {
+            **restart,
+            "StartExecutions": allow(
+                ["states:StartExecution"],
+                [f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}"],
+            ),
+        },
+        "backfill_object": restart,
     }[key]
     out = {"OwnLogGroup": log, **own}
     if tracing:
@@ -233,6 +246,8 @@ def expected_kms_statements(key: str, kms: str) -> dict:
         ),
         "store_metadata": table,
         "record_failure": table,
+        "reprocess": table,
+        "backfill_object": table,
         "record_terminal": {
             **table,
             "DataKeySQS": {
@@ -383,6 +398,113 @@ def test_pipeline_definition_times_out(module_plan, case, timeout):
     """Nothing runs forever: a top-level TimeoutSeconds (state_machine.timeout_seconds)."""
     sm = planned(module_plan("pipeline", case))["module.pipeline.aws_sfn_state_machine.this"]
     assert json.loads(sm["definition"])["TimeoutSeconds"] == timeout
+
+
+BACKFILL = "photos-dev-backfill"
+
+
+def _backfill(values: dict) -> tuple[dict, dict]:
+    sm = values["module.pipeline.aws_sfn_state_machine.backfill[0]"]
+    return sm, json.loads(sm["definition"])
+
+
+def test_pipeline_backfill_distributed_map_over_the_listing(module_plan):
+    values = planned(module_plan("pipeline", "readme"))
+    sm, definition = _backfill(values)
+    assert sm["name"] == BACKFILL and sm["type"] == "STANDARD"
+    assert definition["States"]["Defaults"]["Parameters"]["defaults"] == {
+        "prefix": "Incoming/",
+        "all": False,
+    }
+    backfill = definition["States"]["Backfill"]
+    assert backfill["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:listObjectsV2",
+        "Parameters": {"Bucket": "photos-dev-photos", "Prefix.$": "$.options.prefix"},
+    }
+    assert backfill["ItemSelector"]["s3Key.$"] == "$$.Map.Item.Value.Key"
+    assert backfill["ItemSelector"]["keyEncoded"] is False
+    assert (backfill["MaxConcurrency"], backfill["ToleratedFailurePercentage"]) == (10, 5)
+    assert backfill["ResultPath"] is None
+    processor = backfill["ItemProcessor"]
+    assert processor["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    states = processor["States"]
+    assert states["Decide"]["Resource"] == (
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-backfill-object"
+    )
+    run = states["ProcessImage"]
+    assert run["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+    assert run["Parameters"] == {
+        "StateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{SM_NAME}",
+        "Name.$": "$.name",
+        "Input.$": "$.input",
+    }
+    assert "Catch" not in run  # a failed image execution counts toward the tolerated failures
+    fn = values['module.pipeline.aws_lambda_function.this["backfill_object"]']
+    env = fn["environment"][0]["variables"]
+    assert env["BUCKET_NAME"] == "photos-dev-photos"
+    assert env["STATE_MACHINE_ARN"].endswith(f":stateMachine:{SM_NAME}")
+
+
+def test_pipeline_backfill_role(module_plan):
+    values = planned(module_plan("pipeline", "readme"))
+    role = values["module.pipeline.aws_iam_role.backfill[0]"]
+    (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert trust["Condition"]["ArnLike"] == {
+        "aws:SourceArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{BACKFILL}"
+    }
+    statements = policy_statements(
+        values["module.pipeline.aws_iam_role_policy.backfill[0]"]["policy"]
+    )
+    states = f"arn:aws:states:{REGION}:{ACCOUNT}"
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-backfill-object"
+    assert statements["InvokeBackfillObject"]["Resource"] == [function, f"{function}:*"]
+    assert statements["RunMapRuns"]["Resource"] == [f"{states}:stateMachine:{BACKFILL}"]
+    assert statements["ManageMapRuns"]["Resource"] == [f"{states}:execution:{BACKFILL}/*"]
+    assert statements["StartImageProcessing"] == {
+        "Effect": "Allow",
+        "Action": ["states:StartExecution"],
+        "Resource": [f"{states}:stateMachine:{SM_NAME}"],
+    }
+    assert statements["FollowImageProcessing"]["Resource"] == [f"{states}:execution:{SM_NAME}:*"]
+    assert statements["SyncExecutionRule"]["Resource"] == [
+        f"arn:aws:events:{REGION}:{ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+    ]
+    assert statements["ListIncoming"] == {
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": [BUCKET],
+        "Condition": {"StringLike": {"s3:prefix": "Incoming/*"}},
+    }
+    assert "ReadInventory" not in statements and "XRay" in statements
+
+
+def test_pipeline_backfill_from_an_inventory_manifest(module_plan):
+    values = planned(module_plan("pipeline", "backfill-inventory"))
+    _, definition = _backfill(values)
+    backfill = definition["States"]["Backfill"]
+    assert backfill["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "MANIFEST"},
+        "Parameters": {"Bucket": "photos-dev-inventory", "Key.$": "$.options.manifestKey"},
+    }
+    assert backfill["ItemSelector"]["keyEncoded"] is True
+    assert (backfill["MaxConcurrency"], backfill["ToleratedFailurePercentage"]) == (50, 0)
+    statements = policy_statements(
+        values["module.pipeline.aws_iam_role_policy.backfill[0]"]["policy"]
+    )
+    assert "ListIncoming" not in statements
+    assert statements["ReadInventory"]["Resource"] == [
+        "arn:aws:s3:::photos-dev-inventory/photos-dev-photos/all/*"
+    ]
+    assert statements["DecryptInventory"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+    }
+
+
+def test_pipeline_backfill_off(module_plan):
+    values = planned(module_plan("pipeline", "backfill-off"))
+    assert not [a for a in values if "backfill" in a]
+    assert 'module.pipeline.aws_lambda_function.this["reprocess"]' in values
 
 
 @pytest.mark.parametrize("case", ["readme", "express-kms"])
@@ -720,6 +842,22 @@ def test_root_module_wires_the_parts(module_plan):
             ),
             "function.reserved_concurrent_executions must be a whole number",
         ),
+        (
+            "pipeline",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  backfill = { max_concurrency = 0 }',
+            ),
+            "backfill.max_concurrency must be a whole number from 1 to 10000",
+        ),
+        (
+            "pipeline",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  backfill = { tolerated_failure_percentage = 101 }',
+            ),
+            "backfill.tolerated_failure_percentage must be between 0 and 100",
+        ),
         ("trigger", ('"Incoming/"', '"Incoming/"'), None),
     ],
     ids=[
@@ -730,6 +868,8 @@ def test_root_module_wires_the_parts(module_plan):
         "max-object-bytes",
         "step-concurrency",
         "trigger-concurrency",
+        "backfill-concurrency",
+        "backfill-tolerated",
         "valid",
     ],
 )

@@ -45,13 +45,17 @@ def test_module_reads_nothing_outside_its_folder(module):
     assert outside == []
 
 
-def test_fmt_template_is_json():
-    """The ASL template stays plain JSON apart from its ${...} placeholders."""
+@pytest.mark.parametrize(
+    "template", ["statemachine.json.tftpl", "modules/pipeline/backfill.asl.json.tftpl"]
+)
+def test_fmt_template_is_json(template):
+    """The ASL templates stay plain JSON apart from their ${...} placeholders."""
     import json
 
-    text = (ROOT / "statemachine.json.tftpl").read_text()
+    text = (ROOT / template).read_text()
     text = re.sub(r'"\$\{[a-z_]+\}"', '"arn:aws:lambda:us-east-1:123456789012:function:x"', text)
-    json.loads(re.sub(r"\$\{[a-z_]+\}", "[]", text))  # a jsonencode()d list, such as a Retry
+    # a jsonencode()d list, such as a Retry, or a jsonencode(variable) in the template itself
+    json.loads(re.sub(r"\$\{[a-z_]+(?:\([a-z_]+\))?\}", "[]", text))
 
 
 @pytest.mark.parametrize("rel", ROOTS)

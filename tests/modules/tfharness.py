@@ -131,7 +131,10 @@ def stage(tmp_path_factory):
         target = base / ("staged/" + rel.split("/", 1)[1] if rel.startswith("modules/") else rel)
         target.mkdir(parents=True, exist_ok=True)
         if main_tf is None:
-            for tf in (ROOT / rel).glob("*.tf") if rel != "." else []:
+            # The module's own files: its .tf and the templates it renders (*.tftpl).
+            for tf in (
+                [*(ROOT / rel).glob("*.tf"), *(ROOT / rel).glob("*.tftpl")] if rel != "." else []
+            ):
                 shutil.copy(tf, target / tf.name)
         else:
             (target / "main.tf").write_text(main_tf)

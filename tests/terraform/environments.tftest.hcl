@@ -39,8 +39,12 @@ run "local" {
     error_message = "The local web app talks to the emulator and queries the storage module's index."
   }
   assert {
-    condition     = output.function_names.start_execution == "image-pipeline-local-start-execution" && output.function_names.record_terminal == "image-pipeline-local-record-terminal" && length(output.function_names) == 9
-    error_message = "Nine functions, start_execution and record_terminal among them."
+    condition     = output.function_names.start_execution == "image-pipeline-local-start-execution" && output.function_names.record_terminal == "image-pipeline-local-record-terminal" && output.function_names.reprocess == "image-pipeline-local-reprocess" && output.function_names.backfill_object == "image-pipeline-local-backfill-object" && length(output.function_names) == 11
+    error_message = "Eleven functions, start_execution, record_terminal, reprocess and backfill_object among them."
+  }
+  assert {
+    condition     = output.backfill_state_machine_arn == "arn:aws:states:eu-west-1:123456789012:stateMachine:image-pipeline-local-backfill"
+    error_message = "The backfill state machine is on by default; its ARN is built from its name at plan time."
   }
 }
 
