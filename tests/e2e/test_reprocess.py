@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -22,6 +23,7 @@ PREFIX = "Incoming/reprocess-e2e/"
 KEYS = [f"{PREFIX}{album}/{n}.jpg" for album in ("a", "b") for n in (1, 2)]
 IDENTITY = ("imageID", "s3key", "userID", "albumID", "uploadTime")
 CLI = Path(sys.executable).with_name("image-pipeline")
+OTHER = "eu-west-1:ffffffff-0000-4000-8000-000000000000"  # someone else's identity id
 
 
 def _jpeg(n: int) -> bytes:
@@ -136,6 +138,60 @@ def test_reprocess_function_refuses_a_caller_without_a_cognito_identity(
     error = json.loads(response["Payload"].read())
     assert response.get("FunctionError") == "Unhandled"
     assert error["errorType"] == "ReprocessNotAllowed"
+
+
+def test_reprocess_function_retries_only_the_signed_in_users_own_photos(
+    local_aws: LocalAws, deployed
+):
+    """The web app's retry path: Invoke with the user's Cognito credentials; the function
+    knows the caller from context.identity and refuses anyone else's photo."""
+    from tests.e2e.test_isolation import _jpeg, _sign_in
+
+    outputs = deployed["outputs"]
+    bucket, table = outputs["bucket_name"], outputs["image_metadata_table_name"]
+    user = _sign_in(local_aws, outputs, f"retry-{uuid.uuid4().hex[:8]}@example.com", "Retry")
+    key = f"Incoming/{user.identity_id}/retry/photo.jpg"
+    others = f"{OTHER}/album/photo.jpg"
+    try:
+        user.client("s3").put_object(Bucket=bucket, Key=key, Body=_jpeg())
+        first = _wait_terminal(local_aws, table, key)
+
+        response = user.client("lambda").invoke(
+            FunctionName=outputs["function_names"]["reprocess"],
+            Payload=json.dumps({"imageIDs": [key.removeprefix("Incoming/"), others]}),
+        )
+        answer = json.loads(response["Payload"].read())
+
+        assert "FunctionError" not in response, answer
+        (started,) = answer["started"]
+        assert started["s3Key"] == key and started["executionArn"] != first["executionArn"]
+        assert [(r["imageID"], r["error"]) for r in answer["refused"]] == [
+            (others, "ReprocessNotAllowed")
+        ]
+        done = _wait_terminal(local_aws, table, key, started["executionArn"])
+        assert done["processingStatus"] == "SUCCEEDED"
+        assert done["uploadTime"] == first["uploadTime"] and done["userID"] == user.identity_id
+    finally:
+        s3 = local_aws.client("s3")
+        for prefix in (f"Incoming/{user.identity_id}/", f"Thumbnails/{user.identity_id}/"):
+            listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
+            for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+                s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+        local_aws.client("dynamodb").delete_item(
+            TableName=table, Key={"imageID": {"S": key.removeprefix("Incoming/")}}
+        )
+
+
+def _wait_terminal(local_aws: LocalAws, table: str, key: str, arn: str | None = None) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        item = _item(local_aws, table, key)
+        if item.get("processingStatus") in ("SUCCEEDED", "FAILED") and (
+            arn is None or item["executionArn"] == arn
+        ):
+            return item
+        time.sleep(0.5)
+    raise AssertionError(f"{key} not terminal: {item}")
 
 
 def test_environment_outputs_the_backfill_state_machine(deployed):

@@ -23,10 +23,18 @@ import traceback
 END_MARKER = "\x00local-aws-end "
 
 
+class CognitoIdentity:
+    """``context.identity``: the caller's Cognito identity (a Cognito-credential Invoke)."""
+
+    def __init__(self, identity: dict) -> None:
+        self.cognito_identity_id = identity.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = identity.get("cognitoIdentityPoolId")
+
+
 class LambdaContext:
     """The attributes of the real runtime's context object that handlers use."""
 
-    def __init__(self, request_id: str, deadline: float) -> None:
+    def __init__(self, request_id: str, deadline: float, identity: dict | None = None) -> None:
         env = os.environ
         self.function_name = env["AWS_LAMBDA_FUNCTION_NAME"]
         self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -35,7 +43,8 @@ class LambdaContext:
         self.aws_request_id = request_id
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self.identity = None
+        # As the Python runtime: an identity object, its attributes None unless Cognito's.
+        self.identity = CognitoIdentity(identity or {})
         self.client_context = None
         self._deadline = deadline
 
@@ -107,7 +116,9 @@ def main() -> int:
             answer = init_error
         else:
             answer = _invoke(
-                handler, request["event"], LambdaContext(request["requestId"], deadline)
+                handler,
+                request["event"],
+                LambdaContext(request["requestId"], deadline, request.get("identity")),
             )
         print(f"{END_MARKER}{request['requestId']}", flush=True)
         sys.stderr.flush()

@@ -184,11 +184,13 @@ class LambdaRuntime:
 
     def invoke(self, function: Any, event: Any) -> Invocation:
         """Run ``function`` (a moto ``LambdaFunction``) on ``event`` in a warm or new sandbox."""
+        from .lambda_identity import current
+
         request_id = str(uuid.uuid4())
         timeout = float(function.timeout or 3)
         sandbox = self._take_sandbox(function)
         started = time.monotonic()
-        answer, text = sandbox.invoke(request_id, event, timeout)
+        answer, text = sandbox.invoke(request_id, event, timeout, current())
         elapsed_ms = (time.monotonic() - started) * 1000
         if answer is None:
             sandbox.close()  # timed out or died: Lambda resets the sandbox
@@ -253,9 +255,13 @@ class _Sandbox:
     def exit_status(self) -> int | None:
         return self.process.poll()
 
-    def invoke(self, request_id: str, event: Any, timeout: float) -> tuple[dict | None, str]:
-        """The answer (None when the sandbox timed out or died) and the invocation's log."""
-        request = json.dumps({"requestId": request_id, "event": event}) + "\n"
+    def invoke(
+        self, request_id: str, event: Any, timeout: float, identity: dict | None = None
+    ) -> tuple[dict | None, str]:
+        """The answer (None when the sandbox timed out or died) and the invocation's log;
+        ``identity`` is the caller's Cognito identity (``context.identity``), if any."""
+        request = json.dumps({"requestId": request_id, "event": event, "identity": identity})
+        request += "\n"
         try:
             self.process.stdin.write(request.encode())
             self.process.stdin.flush()

@@ -22,7 +22,7 @@ from urllib.parse import quote, quote_plus
 
 from moto.core.config import default_user_config
 
-from . import distributed_map
+from . import distributed_map, lambda_identity
 from .lambda_runtime import LambdaRuntime
 from .stepfunctions_events import (
     events_lambda_targets,
@@ -785,6 +785,7 @@ def s3_versioned_removal_events() -> None:
 
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
+    lambda_identity.lambda_context_identity_of_cognito_callers()
     s3_event_records()
     s3_versioned_removal_events()
     s3_lambda_notifications_are_asynchronous()
