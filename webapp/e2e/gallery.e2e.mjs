@@ -487,9 +487,21 @@ async function checkCards(page, user, opts, check, when) {
       if (err.length) console.log(`  ${name}: ${err.join(" ")}`);
       continue;
     }
+    // Thumbnails load lazily: bring the card into view first.
+    await card.scrollIntoViewIfNeeded().catch(() => undefined);
     const thumbOk = await card
       .getByTestId("card-thumbnail")
-      .evaluate((img) => img.complete && img.naturalWidth > 0 && img.naturalWidth <= 250 && img.naturalHeight <= 250)
+      .evaluate(
+        (img) =>
+          new Promise((done) => {
+            const ok = () => done(img.naturalWidth > 0 && img.naturalWidth <= 250 && img.naturalHeight <= 250);
+            if (img.complete) ok();
+            else {
+              img.addEventListener("load", ok, { once: true });
+              img.addEventListener("error", () => done(false), { once: true });
+            }
+          }),
+      )
       .catch(() => false);
     check(`${when}: ${name} thumbnail loads (<= 250 px)`, thumbOk);
     const tags = await card.getByTestId("card-tag").allInnerTexts();
@@ -660,9 +672,14 @@ async function deletePhoto(page, user, check) {
 async function secondTab(page, user, watchPage, file, check) {
   const other = watchPage(await page.context().newPage(), "zoe-second-tab");
   await other.goto(page.url());
-  await other.getByTestId("gallery-loading").waitFor({ state: "hidden" });
-  const shown = await other.getByTestId("photo-card").count();
-  check("a second tab shows the same album", shown === (await page.getByTestId("photo-card").count()), `${shown} cards`);
+  const expected = await page.getByTestId("photo-card").count();
+  const shown = await other
+    .waitForFunction((n) => document.querySelectorAll('[data-testid="photo-card"]').length === n, expected, { timeout: 30_000 })
+    .then(
+      () => expected,
+      async () => other.getByTestId("photo-card").count(),
+    );
+  check("a second tab shows the same album", shown === expected, `${shown} of ${expected} cards`);
   await page.getByTestId("file-input").setInputFiles([file]);
   const there = cardNamed(other, basename(file));
   await there.waitFor({ timeout: 30_000 });
@@ -693,6 +710,7 @@ async function offline(page, check) {
 /** 390 px: no horizontal overflow, a header on one line, two or more columns. */
 async function phone(page, opts, check) {
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(300);
   const m = await page.evaluate(() => {
     const cards = [...document.querySelectorAll('[data-testid="photo-card"]:not([hidden])')];
