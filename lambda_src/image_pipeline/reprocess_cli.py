@@ -90,12 +90,13 @@ def use_environment_endpoint(outputs: dict[str, Any]) -> None:
 
 
 def _keys(args: argparse.Namespace, config: RunConfig) -> list[str]:
+    given = args.key if args.key is not None else args.prefix
+    if given is not None and not given.startswith(config.incoming_prefix):
+        flag = "--key" if args.key is not None else "--prefix"
+        raise InvalidInput(f"{flag} must begin with {config.incoming_prefix}")
     if args.key is not None:
         return [args.key]
-    prefix = config.incoming_prefix if args.all else args.prefix
-    if not prefix.startswith(config.incoming_prefix):
-        raise InvalidInput(f"--prefix must begin with {config.incoming_prefix}")
-    return list(library.list_keys(config.bucket_name, prefix))
+    return list(library.list_keys(config.bucket_name, args.prefix or config.incoming_prefix))
 
 
 class _Stderr:

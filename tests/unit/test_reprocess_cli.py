@@ -101,9 +101,10 @@ def test_a_missing_key_starts_nothing(stack, terraform, capsys):
     assert code == 0 and summary["started"] == 0 and summary["skipped"] == 1
 
 
-def test_a_prefix_outside_incoming_is_refused(stack, terraform, capsys):
+@pytest.mark.parametrize("which", ["--prefix", "--key"])
+def test_a_key_or_prefix_outside_incoming_is_refused(stack, terraform, capsys, which):
     code = cli.main(
-        ["reprocess", "--env-dir", ".", "--terraform", terraform, "--prefix", "Thumbnails/"]
+        ["reprocess", "--env-dir", ".", "--terraform", terraform, which, "Thumbnails/x.jpg"]
     )
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
