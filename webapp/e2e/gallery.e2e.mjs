@@ -571,7 +571,6 @@ async function photoView(page, user, opts, check) {
   check("the photo view lists labels with confidence", tags.length > 0 && tags.every((t) => /\d+%$/.test(t)), tags.join(", "));
   const camera = await page.getByTestId("photo-view-camera").innerText().catch(() => "");
   check("the photo view shows every fact (camera, size, dimensions)", /Canon/.test(camera) && (await page.getByTestId("photo-view-size").count()) === 1 && (await page.getByTestId("photo-view-dimensions").count()) === 1, camera);
-  await page.screenshot({ path: join(opts.artifacts, "photo-view.png") });
   // Arrow keys walk the gallery's order until the GPS photo: its map link.
   const names = [first];
   const n = filesOf(user).length;
@@ -587,6 +586,7 @@ async function photoView(page, user, opts, check) {
   check("arrow keys move between photos", new Set(names).size > 1 && names.includes(opts.gpsPhoto), names.join(" → "));
   const map = await page.getByTestId("photo-view-map-link").getAttribute("href").catch(() => null);
   check("the photo view links the GPS position to a map", /openstreetmap\.org\/\?mlat=59\.33/.test(map ?? ""), map ?? "none");
+  await page.screenshot({ path: join(opts.artifacts, "photo-view.png") });
   await page.keyboard.press("Escape");
   await view.waitFor({ state: "hidden" });
   check("Escape closes the photo view", true);
