@@ -586,6 +586,7 @@ async function photoView(page, user, opts, check) {
   check("arrow keys move between photos", new Set(names).size > 1 && names.includes(opts.gpsPhoto), names.join(" → "));
   const map = await page.getByTestId("photo-view-map-link").getAttribute("href").catch(() => null);
   check("the photo view links the GPS position to a map", /openstreetmap\.org\/\?mlat=59\.33/.test(map ?? ""), map ?? "none");
+  await page.waitForFunction(() => document.querySelector('[data-testid="photo-view-image"]')?.naturalWidth > 0).catch(() => undefined);
   await page.screenshot({ path: join(opts.artifacts, "photo-view.png") });
   await page.keyboard.press("Escape");
   await view.waitFor({ state: "hidden" });

@@ -97,7 +97,8 @@ export class PhotoViewer {
     };
     const rendition = s.item ? pickRendition(s.item) : undefined;
     show(s.mediaFailed ? undefined : (s.thumbnailUrl ?? s.previewUrl), s.thumbnailUrl ? "photo-view-image" : "photo-view-preview");
-    if (rendition && !s.mediaFailed) {
+    // A larger rendition than the card's thumbnail, once the pipeline writes one.
+    if (rendition && !s.mediaFailed && !(s.thumbnailUrl && rendition.s3Key === s.item?.thumbnail?.s3Key)) {
       this.deps.renditionUrl(rendition.s3Key).then(
         (url) => {
           if (token === this.renderToken) show(url, "photo-view-image");
