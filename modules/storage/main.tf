@@ -109,8 +109,9 @@ resource "aws_s3_bucket_cors_configuration" "this" {
   bucket = aws_s3_bucket.this[0].id
   cors_rule {
     allowed_headers = ["*"]
-    # POST starts and completes multipart uploads (large photos from the browser).
-    allowed_methods = ["PUT", "POST", "GET", "HEAD"]
+    # POST starts and completes multipart uploads (large photos from the browser); DELETE
+    # removes a user's own photo (the browser role allows it under their own folder only).
+    allowed_methods = ["PUT", "POST", "GET", "HEAD", "DELETE"]
     allowed_origins = var.bucket.cors_allowed_origins
     expose_headers  = ["ETag"]
     max_age_seconds = 3000

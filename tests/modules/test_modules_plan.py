@@ -85,7 +85,7 @@ def test_storage_bucket_locked_down(module_plan):
     assert lifecycle["noncurrent_version_expiration"][0]["noncurrent_days"] == 30
     assert lifecycle["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 7
     cors = values["module.storage.aws_s3_bucket_cors_configuration.this[0]"]["cors_rule"][0]
-    assert sorted(cors["allowed_methods"]) == ["GET", "HEAD", "POST", "PUT"]
+    assert sorted(cors["allowed_methods"]) == ["DELETE", "GET", "HEAD", "POST", "PUT"]
     assert cors["expose_headers"] == ["ETag"]
 
 
