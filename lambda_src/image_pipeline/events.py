@@ -233,6 +233,20 @@ def backfill_item(event: object) -> tuple[str, str, bool, str]:
     return key, text(event, "backfillExecution"), bool(flags["all"]), prefix or ""
 
 
+def backfill_start_failure(event: object) -> tuple[str, str, str, str]:
+    """The backfill's Catch of a start that failed, ``{imageID, name, startError: {Error,
+    Cause}}``: the image, the execution's name, the error and its cause."""
+    caught = fields(fields(event).get("startError"), "startError")
+    error = caught.get("Error")
+    cause = caught.get("Cause")
+    return (
+        text(event, "imageID"),
+        text(event, "name"),
+        str(error) if error else "StartFailed",
+        str(cause) if cause else "",
+    )
+
+
 def image_ids(event: object) -> list[str]:
     """``{imageIDs: [str, ...]}`` (the web app's retry): the non-empty imageIDs, each once."""
     value = fields(event).get("imageIDs")

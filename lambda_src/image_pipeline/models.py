@@ -267,3 +267,13 @@ class BackfillDecision(TypedDict):
     name: NotRequired[str]
     input: NotRequired[ExecutionInput]
     reason: NotRequired[str]
+
+
+class BackfillFailure(TypedDict):
+    """backfill_object's output for a start that failed: whether the item was recorded
+    FAILED (StartFailed)."""
+
+    imageID: str
+    executionArn: str
+    recorded: bool
+    cause: str

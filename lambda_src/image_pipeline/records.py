@@ -301,3 +301,10 @@ def restart(
             return False
         raise
     return True
+
+
+def fail_if_pending(table: str, image_id: str, execution_arn: str, error: str, cause: str) -> bool:
+    """FAILED with ``error`` and ``cause`` while the item is still PENDING for
+    ``execution_arn`` (an execution the backfill could not start); False otherwise."""
+    values = {"processingStatus": FAILED, "error": error, "cause": cause}
+    return _update(table, image_id, execution_arn, values, only_if_status=PENDING)

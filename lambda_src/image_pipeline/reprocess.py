@@ -20,8 +20,17 @@ from image_pipeline import executions, ownership, records
 from image_pipeline.clients import client, error_code
 from image_pipeline.config import RunConfig
 from image_pipeline.errors import OwnerMismatch, ReprocessNotAllowed
-from image_pipeline.models import BackfillDecision, ExecutionInput, Restarted, RestartOutput
+from image_pipeline.models import (
+    BackfillDecision,
+    BackfillFailure,
+    ExecutionInput,
+    Restarted,
+    RestartOutput,
+)
 from image_pipeline.observability import logger
+from image_pipeline.outcome import short_cause
+
+START_FAILED = "StartFailed"
 
 Outcome = Literal["start", "started", "skipped", "refused"]
 
@@ -273,3 +282,16 @@ def backfill_object(
         "name": prepared.name,
         "input": prepared.payload,
     }
+
+
+def backfill_start_failed(
+    config: RunConfig, image_id: str, name: str, error: str, cause: str
+) -> BackfillFailure:
+    """The backfill could not start the execution it prepared (every retry failed): its item,
+    still PENDING for that execution, ends FAILED ``StartFailed`` with the reason; an item that
+    moved on (started after all, a newer upload) is left alone."""
+    arn = executions.execution_arn(config.state_machine_arn, name)
+    text = short_cause(f"The backfill could not start the execution: {error}: {cause}")
+    recorded = records.fail_if_pending(config.table_name, image_id, arn, START_FAILED, text)
+    logger.warning("Backfill start failed", extra={"imageID": image_id, "recorded": recorded})
+    return {"imageID": image_id, "executionArn": arn, "recorded": recorded, "cause": text}

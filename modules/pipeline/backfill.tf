@@ -22,6 +22,14 @@ locals {
     Parameters   = { Bucket = try(local._inventory.bucket_name, ""), "Key.$" = "$.options.manifestKey" }
   }
   backfill_item_reader = local._inventory == null ? jsonencode(local._list_reader) : jsonencode(local._manifest_reader)
+  # StartExecution's own errors (the start failed; a failed image execution is States.TaskFailed,
+  # which a Catch cannot tell from these by wildcard): the item is recorded FAILED StartFailed.
+  backfill_start_errors = [for e in [
+    "ExecutionAlreadyExists", "ExecutionLimitExceeded", "InvalidArn", "InvalidExecutionInput",
+    "InvalidName", "StateMachineDeleting", "StateMachineDoesNotExist", "ValidationException",
+    "KmsAccessDeniedException", "KmsInvalidStateException", "KmsThrottlingException",
+    "ThrottlingException", "AWSStepFunctionsException", "SdkClientException",
+  ] : "StepFunctions.${trimsuffix(e, "Exception")}Exception"]
   # Starting an execution: throttling and service errors again, never a refusal.
   backfill_start_retry = [
     {
@@ -217,6 +225,7 @@ resource "aws_sfn_state_machine" "backfill" {
     state_machine_arn            = local.state_machine_arn
     retry_transient_errors       = jsonencode(local.retry)
     retry_start                  = jsonencode(local.backfill_start_retry)
+    start_errors                 = jsonencode(local.backfill_start_errors)
   })
 
   logging_configuration {

@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from boto3.dynamodb.types import TypeDeserializer
-from image_pipeline.executions import content_stem
+from image_pipeline.executions import content_stem, execution_name
 from image_pipeline.reprocess import run_id
 from PIL import Image
 
@@ -161,3 +162,50 @@ def test_backfill_of_500_objects_without_items(local_aws: LocalAws, deployed):
         print(f"backfill of {COUNT}: {elapsed:.0f}s, at most {peak} at once")
     finally:
         _cleanup(local_aws, bucket, table, image_ids)
+
+
+def test_a_start_that_fails_is_recorded_and_counts_as_a_failure(local_aws: LocalAws, deployed):
+    """The name the backfill will use is taken first (another input): its start fails
+    (ExecutionAlreadyExists), the item ends FAILED StartFailed, the backfill fails past its
+    tolerated failures."""
+    outputs = deployed["outputs"]
+    bucket, table = outputs["bucket_name"], outputs["image_metadata_table_name"]
+    s3, sfn = local_aws.client("s3"), local_aws.client("stepfunctions")
+    prefix = f"{PREFIX}start-failure/"
+    key = f"{prefix}photo.jpg"
+    image_id = key.removeprefix("Incoming/")
+    starter = outputs["function_names"]["start_execution"]
+    try:
+        seen = _reports(local_aws, starter)
+        with fault(local_aws, starter, env(INCOMING_PREFIX="Paused-by-test-backfill/")):
+            etag = s3.put_object(Bucket=bucket, Key=key, Body=_jpeg(7))["ETag"].strip('"')
+            _wait(lambda: _reports(local_aws, starter) > seen, 60, "the upload's event")
+        backfill_name = f"start-failure-{uuid.uuid4().hex[:8]}"
+        taken = execution_name(bucket, key, etag, run=run_id(backfill_name))
+        sfn.start_execution(
+            stateMachineArn=outputs["state_machine_arn"],
+            name=taken,
+            input=json.dumps({"imageID": "nobody/none.jpg"}),  # fails at once, owns no item
+        )
+
+        execution = sfn.start_execution(
+            stateMachineArn=outputs["backfill_state_machine_arn"],
+            name=backfill_name,
+            input=json.dumps({"prefix": prefix}),
+        )["executionArn"]
+        done = _wait(
+            lambda: (
+                (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d
+            ),
+            120,
+            "the backfill",
+        )
+
+        assert done["status"] == "FAILED"
+        assert done["error"] == "States.ExceedToleratedFailureThreshold"
+        item = _items(local_aws, table, [image_id])[image_id]
+        assert (item["processingStatus"], item["error"]) == ("FAILED", "StartFailed")
+        assert item["executionArn"].endswith(":" + taken)
+        assert "ExecutionAlreadyExists" in item["cause"]
+    finally:
+        _cleanup(local_aws, bucket, table, [image_id])

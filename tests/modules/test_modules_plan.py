@@ -438,7 +438,17 @@ def test_pipeline_backfill_distributed_map_over_the_listing(module_plan):
         "Name.$": "$.name",
         "Input.$": "$.input",
     }
-    assert "Catch" not in run  # a failed image execution counts toward the tolerated failures
+    # A failed image execution fails the map item (toward the tolerated failures); a start that
+    # failed every retry is recorded on the item (StartFailed) first.
+    start_failed, image_failed = run["Catch"]
+    assert start_failed["Next"] == "RecordStartFailure"
+    assert "StepFunctions.ExecutionAlreadyExistsException" in start_failed["ErrorEquals"]
+    assert "StepFunctions.ExecutionLimitExceededException" in start_failed["ErrorEquals"]
+    assert all(e.startswith("StepFunctions.") for e in start_failed["ErrorEquals"])
+    assert (image_failed["ErrorEquals"], image_failed["Next"]) == (["States.ALL"], "ImageFailed")
+    assert states["ImageFailed"]["Type"] == states["StartFailed"]["Type"] == "Fail"
+    assert states["RecordStartFailure"]["Resource"] == states["Decide"]["Resource"]
+    assert states["RecordStartFailure"]["Next"] == "StartFailed"
     fn = values['module.pipeline.aws_lambda_function.this["backfill_object"]']
     env = fn["environment"][0]["variables"]
     assert env["BUCKET_NAME"] == "photos-dev-photos"

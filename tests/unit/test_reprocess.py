@@ -331,3 +331,23 @@ def test_wait_reports_terminal_superseded_and_unfinished_items(stack):
         "a/b/gone.jpg": "SUPERSEDED",
     }
     assert prepare(CONFIG, KEY, "r1").outcome == "start"
+
+
+def test_a_backfill_start_that_failed_is_recorded_on_the_item(stack, lambda_context, monkeypatch):
+    from image_pipeline.handlers import backfill_object as handler
+
+    for name, value in {"BUCKET_NAME": BUCKET, "IMAGE_METADATA_TABLE": TABLE}.items():
+        monkeypatch.setenv(name, value)
+    stack["s3"].put_object(Bucket=BUCKET, Key=KEY, Body=b"jpeg")
+    decision = backfill_object(CONFIG, KEY, "backfill-1", everything=False)
+    caught = {"Error": "StepFunctions.ExecutionAlreadyExistsException", "Cause": "exists"}
+    event = {"imageID": IMAGE_ID, "name": decision["name"], "startError": caught}
+
+    recorded = handler.handler(event, lambda_context)
+
+    assert recorded["recorded"] is True
+    item = get(stack["table"])
+    assert item["processingStatus"] == "FAILED" and item["error"] == "StartFailed"
+    assert "ExecutionAlreadyExists" in item["cause"]
+    # Once the item moved on, a late record changes nothing.
+    assert handler.handler(event, lambda_context)["recorded"] is False
