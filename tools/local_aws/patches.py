@@ -783,11 +783,24 @@ def s3_versioned_removal_events() -> None:
     S3Backend.delete_object = delete_object
 
 
+def s3_delete_markers_can_be_disposed() -> None:
+    """moto 5.2.5 cannot delete a key whose versions include a delete marker once versioning is
+    suspended (Terraform suspends it before emptying a bucket with force_destroy).
+
+    Popping the key disposes every version, and ``FakeDeleteMarker`` has no ``dispose``: the
+    DeleteObjects answers 500 (AttributeError). A delete marker holds no data to release.
+    """
+    from moto.s3.models import FakeDeleteMarker
+
+    FakeDeleteMarker.dispose = lambda self, garbage=False: None
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     lambda_identity.lambda_context_identity_of_cognito_callers()
     s3_event_records()
     s3_versioned_removal_events()
+    s3_delete_markers_can_be_disposed()
     s3_lambda_notifications_are_asynchronous()
     s3_list_object_versions_url_encoding()
     iam_statements_apply_only_when_their_conditions_hold()
