@@ -127,10 +127,11 @@ def test_stopped_execution_ends_aborted_and_a_reupload_starts_one_new_attempt(
         assert done["executionArn"] == second["executionArn"]
         assert done["processingStatus"] == "SUCCEEDED", done
         name_prefix = first_arn.rsplit(":", 1)[1]
+        pages = sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=outputs["state_machine_arn"]
+        )
         runs = [
-            e
-            for e in sfn.list_executions(stateMachineArn=outputs["state_machine_arn"])["executions"]
-            if e["name"].startswith(name_prefix)
+            e for page in pages for e in page["executions"] if e["name"].startswith(name_prefix)
         ]
         assert len(runs) == 2
     finally:
