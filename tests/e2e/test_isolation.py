@@ -290,7 +290,7 @@ def test_users_delete_only_their_own_photos_and_albums(users, albums, deployed):
 
     images = zoe.client("dynamodb")
     image_id = mine["key"].removeprefix("Incoming/")
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline and images.get_item(
         TableName=outputs["image_metadata_table_name"], Key={"imageID": {"S": image_id}}
     ).get("Item"):

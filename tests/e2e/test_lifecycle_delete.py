@@ -93,10 +93,10 @@ def test_deleting_a_photo_removes_its_item_and_thumbnail_within_seconds(photos: 
 
     photos.s3.delete_object(Bucket=photos.bucket, Key=key)
 
-    _wait(lambda: photos.item(key) is None, 15, "the item removed", seen=lambda: photos.item(key))
+    _wait(lambda: photos.item(key) is None, 30, "the item removed", seen=lambda: photos.item(key))
     _wait(
         lambda: photos.versions(photos.thumbnail(key)) == [],
-        15,
+        30,
         "every thumbnail version removed",
         seen=lambda: photos.versions(photos.thumbnail(key)),
     )
@@ -120,7 +120,7 @@ def test_deleting_an_older_version_leaves_the_current_photo(
             "A current version remains" in line and key in line
             for line in local_aws.function_log(function).splitlines()
         ),
-        15,
+        30,
         "the removal judged",
     )
     assert photos.item(key) == current
