@@ -49,16 +49,8 @@ down: ## Stop the emulator (its state goes with it) and forget the local Terrafo
 	-$(LOCAL_AWS) stop
 	rm -rf $(LOCAL_ENV)/terraform.tfstate $(LOCAL_ENV)/terraform.tfstate.backup
 
-# Two sessions at once, one per core: the tests that share the applied stack and the emulator,
-# and all the others (their output follows); it fails when either does.
 test: venv .venv-checkov/.installed ## Run every test: emulator, Lambda code, modules, end to end.
-	@mkdir -p build; \
-	$(PY) -m pytest -p no:cacheprovider --ignore=tests/e2e --ignore=tests/emulator \
-	  > build/test-others.log 2>&1 & others=$$!; \
-	$(PY) -m pytest tests/e2e tests/emulator; stack=$$?; \
-	wait $$others; rest=$$?; \
-	echo "== the other tests (build/test-others.log) =="; cat build/test-others.log; \
-	exit $$(( stack || rest ))
+	$(PY) -m pytest
 
 test-fast: venv ## Only the tests that need neither the emulator nor Terraform (about a minute).
 	$(PY) -m pytest -m "not emulator and not terraform"
