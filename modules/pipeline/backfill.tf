@@ -54,37 +54,12 @@ resource "aws_cloudwatch_log_group" "backfill" {
   tags              = var.tags
 }
 
-# Only this account's backfill state machine may assume the role (confused deputy).
-data "aws_iam_policy_document" "backfill_assume" {
-  count = local.backfill_count
-
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.backfill_arn]
-    }
-  }
-}
-
 resource "aws_iam_role" "backfill" {
   count = local.backfill_count
 
   name               = "${local.backfill_name}-role"
   description        = "Execution role of the ${var.name_prefix} backfill state machine."
-  assume_role_policy = data.aws_iam_policy_document.backfill_assume[0].json
+  assume_role_policy = data.aws_iam_policy_document.states_assume["backfill"].json
   tags               = var.tags
 }
 

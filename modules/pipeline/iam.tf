@@ -184,8 +184,11 @@ resource "aws_iam_role_policy" "function" {
   policy = data.aws_iam_policy_document.function[each.key].json
 }
 
-# Only this account's state machine of this name may assume the role (confused deputy).
+# Only this account's state machine of this name may assume its role (confused deputy): the
+# image processing state machine's, and the backfill's when there is one.
 data "aws_iam_policy_document" "states_assume" {
+  for_each = merge({ image = local.state_machine_arn }, local.backfill_count == 1 ? { backfill = local.backfill_arn } : {})
+
   statement {
     actions = ["sts:AssumeRole"]
     principals {
@@ -202,7 +205,7 @@ data "aws_iam_policy_document" "states_assume" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [local.state_machine_arn]
+      values   = [each.value]
     }
   }
 }
@@ -210,7 +213,7 @@ data "aws_iam_policy_document" "states_assume" {
 resource "aws_iam_role" "state_machine" {
   name               = "${var.name_prefix}-state-machine-role"
   description        = "Execution role of the ${var.name_prefix} image pipeline state machine."
-  assume_role_policy = data.aws_iam_policy_document.states_assume.json
+  assume_role_policy = data.aws_iam_policy_document.states_assume["image"].json
   tags               = var.tags
 }
 
