@@ -22,7 +22,7 @@ from urllib.parse import quote, quote_plus
 
 from moto.core.config import default_user_config
 
-from . import distributed_map, lambda_identity
+from . import distributed_map, express, lambda_identity
 from .lambda_runtime import LambdaRuntime
 from .stepfunctions_events import (
     events_lambda_targets,
@@ -813,6 +813,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     stepfunctions_stop_execution_stops()
     stepfunctions_execution_timeout()
     distributed_map.apply_all()
+    express.apply_all()
     events_lambda_targets()
     cognito_identity_pool_roles()
     cognito_identity_one_id_per_user()

@@ -281,8 +281,8 @@ def put_status_event(execution: Any) -> None:
     from moto.events.models import events_backends
 
     status = _value(execution.exec_status)
-    if _value(execution.sm_type) == "EXPRESS" or status is None:
-        return
+    if _is_express(execution) or status is None:
+        return  # AWS sends these for Standard executions only
     with _STATUS_LOCK:
         sent = execution.__dict__.setdefault("_local_aws_status_events", set())
         if status in sent:
@@ -302,6 +302,12 @@ def put_status_event(execution: Any) -> None:
         )
     except Exception as exc:  # AWS's delivery is best effort: never break the execution
         print(f"Step Functions status event for {execution.exec_arn}: {exc!r}")
+
+
+def _is_express(execution: Any) -> bool:
+    """moto 5.2.5 marks every execution ``sm_type`` STANDARD; its machine's ``type`` is right."""
+    machine = getattr(execution, "state_machine", None)
+    return "EXPRESS" in (_value(execution.sm_type), _value(getattr(machine, "type", None)))
 
 
 def _status_detail(execution: Any, status: str) -> dict[str, Any]:
