@@ -645,6 +645,8 @@ def rekognition_labels_from_the_image() -> None:
     the answer honours ``MaxLabels`` and ``MinConfidence``. The labeller is moto's canned one
     unless ``LOCAL_AWS_LABELLER=/path/to/file.py:function`` names another: the seam where a
     real local model can plug in. It gets ``(image_bytes)`` and returns Rekognition labels.
+    As Rekognition does, it refuses an S3 object over 15 MB or ``Bytes`` over 5 MB
+    (ImageTooLargeException) and anything but a JPEG or PNG (InvalidImageFormatException).
     """
     from moto.core.exceptions import JsonRESTError
     from moto.rekognition.responses import RekognitionResponse
@@ -663,8 +665,14 @@ def rekognition_labels_from_the_image() -> None:
                     "InvalidS3ObjectException", "Unable to get object metadata from S3."
                 )
             data = key.value
+            limit = REKOGNITION_S3_IMAGE_MAX_BYTES
         else:
             data = base64.b64decode(image.get("Bytes", ""))
+            limit = REKOGNITION_BYTES_IMAGE_MAX_BYTES
+        if len(data) > limit:
+            raise JsonRESTError("ImageTooLargeException", "Image size is too large.")
+        if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+            raise JsonRESTError("InvalidImageFormatException", "Request has invalid image format")
         canned, properties, version = self.rekognition_backend.detect_labels()
         labels = labeller(data) if labeller else canned
         minimum = float(self._get_param("MinConfidence") or 55)
@@ -677,6 +685,47 @@ def rekognition_labels_from_the_image() -> None:
 
 
 _PARTITION = "aws"
+# https://docs.aws.amazon.com/rekognition/latest/dg/limits.html: 15 MB in S3, 5 MB as Bytes.
+REKOGNITION_S3_IMAGE_MAX_BYTES = 15 * 1024 * 1024
+REKOGNITION_BYTES_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+
+def stepfunctions_aws_sdk_error_names() -> None:
+    """moto 5.2.5 names an ``aws-sdk`` Task's service errors after the lower-case service in
+    the resource (``rekognition.InvalidImageFormatException``), so a Retry or Catch on AWS's
+    name never matches. AWS composes ``ServiceName.ErrorName``, both in Pascal case, with the
+    exception prefix its AWS SDK integrations table lists per service (``Rekognition``,
+    ``S3``, ``DynamoDb``, ``Sfn``, ...): ``Rekognition.InvalidImageFormatException``.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+
+    aws_sdk._SERVICE_ERROR_NAMES.update(AWS_SDK_ERROR_PREFIXES)
+    original = aws_sdk.StateTaskServiceAwsSdk._normalise_service_error_name
+
+    def _normalise_service_error_name(service_name: str) -> str:
+        if service_name.lower() in aws_sdk._SERVICE_ERROR_NAMES:
+            return original(service_name)
+        return service_name[:1].upper() + service_name[1:]
+
+    aws_sdk.StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(
+        _normalise_service_error_name
+    )
+
+
+# The "Exception prefix" column of AWS's table, where it is not the name capitalised.
+AWS_SDK_ERROR_PREFIXES = {
+    "dynamodb": "DynamoDb",
+    "sfn": "Sfn",
+    "acmpca": "AcmPca",
+    "secretsmanager": "SecretsManager",
+    "cloudformation": "CloudFormation",
+    "cloudwatch": "CloudWatch",
+    "cloudwatchlogs": "CloudWatchLogs",
+    "eventbridge": "EventBridge",
+    "apigateway": "ApiGateway",
+}
 
 
 def _load_labeller(spec: str) -> Any:
@@ -805,6 +854,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     s3_list_object_versions_url_encoding()
     iam_statements_apply_only_when_their_conditions_hold()
     rekognition_labels_from_the_image()
+    stepfunctions_aws_sdk_error_names()
     stepfunctions_definite_json_paths()
     execute_state_machines()
     stepfunctions_missing_actions()
