@@ -175,6 +175,14 @@ def world(local_aws: LocalAws) -> Iterator[dict[str, Any]]:
         made["machines"]["standard"] = sfn.create_state_machine(
             name=f"{PREFIX}standard", definition=json.dumps(CONTEXT), roleArn=role_arn
         )["stateMachineArn"]
+        lam.add_permission(
+            FunctionName=f"{PREFIX}logs",
+            StatementId="logs",
+            Action="lambda:InvokeFunction",
+            Principal="logs.amazonaws.com",
+            SourceArn=_group_arn(made["groups"]["subscribed"]),
+            SourceAccount=ACCOUNT,
+        )
         logs.put_subscription_filter(
             logGroupName=made["groups"]["subscribed"],
             filterName="terminal-failures",
@@ -421,6 +429,25 @@ def test_subscription_filter_delivers_the_matching_records_to_its_function(local
     assert record["details"] == {"error": "Photo.Rejected", "cause": "not a photo"}
     time.sleep(0.5)
     assert [d for d in delivered() if succeeded in json.dumps(d)] == []
+
+
+def test_a_subscription_filter_needs_the_functions_permission_for_its_log_group(local_aws, world):
+    logs = local_aws.client("logs")
+    with pytest.raises(ClientError) as refused:  # the permission names another group
+        logs.put_subscription_filter(
+            logGroupName=world["groups"]["all"],
+            filterName="unpermitted",
+            filterPattern="",
+            destinationArn=_function_arn("logs"),
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "permission" in refused.value.response["Error"]["Message"]
+    assert (
+        logs.describe_subscription_filters(logGroupName=world["groups"]["all"])[
+            "subscriptionFilters"
+        ]
+        == []
+    )
 
 
 def test_json_filter_patterns_in_filter_log_events(local_aws, world):

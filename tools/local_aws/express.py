@@ -411,9 +411,12 @@ def logs_subscription_filters_deliver_as_aws() -> None:
     """moto 5.2.5 hands every event put to a log group to its subscription filters' functions,
     whatever their filterPattern, and invokes the function inside PutLogEvents.
 
-    CloudWatch Logs delivers only the events the filter's pattern matches, and invokes the
-    Lambda function asynchronously (Lambda's own retries and on-failure destination then
-    apply) with ``{"awslogs": {"data": base64(gzip(json))}}``, the JSON being
+    CloudWatch Logs refuses the filter (InvalidParameterException) unless the function's
+    resource policy lets logs.amazonaws.com invoke it from the log group
+    (``arn:...:log-group:<name>:*``); it delivers only the events the filter's pattern
+    matches, and invokes the Lambda function asynchronously (Lambda's own retries and
+    on-failure destination then apply) with ``{"awslogs": {"data": base64(gzip(json))}}``,
+    the JSON being
     ``{"messageType": "DATA_MESSAGE", "owner", "logGroup", "logStream",
     "subscriptionFilters", "logEvents": [{"id", "timestamp", "message"}]}``.
     """
@@ -421,8 +424,11 @@ def logs_subscription_filters_deliver_as_aws() -> None:
     import gzip
 
     from moto.awslambda.models import lambda_backends
-    from moto.logs.models import LogStream
+    from moto.logs.exceptions import InvalidParameterException
+    from moto.logs.models import LogsBackend, LogStream
     from moto.logs.utils import EventMessageFilter
+
+    from .stepfunctions_events import _policy_lets_rule_invoke
 
     workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="logs-subscription")
     original = LogStream._send_log_events
@@ -462,7 +468,40 @@ def logs_subscription_filters_deliver_as_aws() -> None:
         )
         return None
 
+    original_put = LogsBackend.put_subscription_filter
+
+    def put_subscription_filter(
+        self: LogsBackend,
+        log_group_name: str,
+        filter_name: str,
+        filter_pattern: str,
+        destination_arn: str,
+        role_arn: str,
+    ) -> None:
+        if destination_arn.split(":")[2:3] == ["lambda"] and log_group_name in self.groups:
+            group_arn = f"arn:{self.partition}:logs:{self.region_name}:{self.account_id}"
+            source = f"{group_arn}:log-group:{log_group_name}:*"
+            try:
+                region, account = destination_arn.split(":")[3:5]
+                statements = (
+                    lambda_backends[account][region].get_function(destination_arn).policy.statements
+                )
+            except Exception:
+                statements = []
+            if not any(
+                _policy_lets_rule_invoke(statements, source, self.account_id, service)
+                for service in ("logs.amazonaws.com", f"logs.{self.region_name}.amazonaws.com")
+            ):
+                raise InvalidParameterException(
+                    "Could not execute the lambda function. Make sure you have given CloudWatch"
+                    " Logs permission to execute your function."
+                )
+        return original_put(
+            self, log_group_name, filter_name, filter_pattern, destination_arn, role_arn
+        )
+
     LogStream._send_log_events = _send_log_events
+    LogsBackend.put_subscription_filter = put_subscription_filter
 
 
 def apply_all() -> None:

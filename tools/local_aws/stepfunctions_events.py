@@ -144,7 +144,13 @@ def _accepting_function(rule: Any, function_arn: str) -> tuple[Any, tuple | None
     return function, None
 
 
-def _policy_lets_rule_invoke(statements: list[dict[str, Any]], rule_arn: str, account: str) -> bool:
+def _policy_lets_rule_invoke(
+    statements: list[dict[str, Any]],
+    rule_arn: str,
+    account: str,
+    service: str = "events.amazonaws.com",
+) -> bool:
+    """Whether a function's resource policy lets ``service`` invoke it from ``rule_arn``."""
     context = {"aws:sourcearn": rule_arn, "aws:sourceaccount": account}
     for statement in statements:
         principal = statement.get("Principal")
@@ -154,7 +160,7 @@ def _policy_lets_rule_invoke(statements: list[dict[str, Any]], rule_arn: str, ac
         actions = [actions] if isinstance(actions, str) else actions
         if (
             statement.get("Effect", "Allow") != "Allow"
-            or not {"events.amazonaws.com", "*"} & set(services)
+            or not {service, "*"} & set(services)
             or not any(fnmatch.fnmatch("lambda:invokefunction", a.lower()) for a in actions)
         ):
             continue
