@@ -80,9 +80,9 @@ variable "tables" {
 
 
 variable "functions" {
-  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level) and per-function overrides of memory and timeout, keyed by function: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, record_terminal, describe_execution, reprocess, backfill_object and start_execution (the trigger's, 256 MB unless overridden). `reserved_concurrent_executions` (default 10 each, -1 for unreserved) keeps a flood of uploads from taking the account's whole Lambda concurrency; AWS keeps 100 unreserved, so an account limit under about 200 needs -1 or smaller values."
+  description = "Settings of every function (memory_size in MB: null, the default, gives each function its measured size: 128 for transform_metadata, store_metadata, record_failure and record_terminal, 256 for extract_metadata, 1024 for generate_thumbnail and detect_labels, 512 for describe_execution, reprocess and backfill_object, see docs/cost.md; a number sets every pipeline function; timeout in seconds, Powertools log_level) and per-function overrides of memory and timeout, keyed by function: extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, record_terminal, describe_execution, reprocess, backfill_object and start_execution (the trigger's, 256 MB unless overridden). `reserved_concurrent_executions` (default 10 each, -1 for unreserved) keeps a flood of uploads from taking the account's whole Lambda concurrency; AWS keeps 100 unreserved, so an account limit under about 200 needs -1 or smaller values."
   type = object({
-    memory_size                    = optional(number, 512)
+    memory_size                    = optional(number)
     timeout                        = optional(number, 30)
     log_level                      = optional(string, "INFO")
     reserved_concurrent_executions = optional(number, 10)

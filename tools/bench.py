@@ -15,6 +15,10 @@
   counted by wrapping each response body from a botocore event hook.
 - Cold start: a fresh interpreter importing each handler, minus a bare interpreter run just
   before it in each round.
+- Functions: each state machine function's handler on its real work (bench_functions), in a
+  child against a moto server: peak RSS of the whole process and warm duration on one core,
+  and that duration at the function's default memory (Lambda's CPU share), which is how
+  modules/pipeline/memory.tf's defaults were chosen.
 
 Test images are generated once (smooth gradients plus per-pixel Gaussian noise, camera-like
 EXIF with a 40 KiB maker note) and cached under build/bench/. Goals are printed with PASS/MISS;
@@ -31,6 +35,8 @@ import argparse
 import sys
 import time
 
+from bench_functions import MEMORY_TF, bench_functions, default_memory, save
+from bench_functions import table as functions_table
 from bench_images import images
 from bench_imports import bench_imports
 from bench_metadata import bench_metadata
@@ -51,7 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     metadata = bench_metadata(cases + extra)
     print("bench: handler imports", file=sys.stderr)
     imports = bench_imports(max(args.repeats, 7))
+    print("bench: each function on its real work", file=sys.stderr)
+    functions = bench_functions(cases)
+    save(functions, OUT / "functions.json")
     text = report(thumbs, metadata, imports, args.repeats)
+    text += (
+        "\n\n## Functions: peak RSS and duration on their real work\n\n"
+        f"Memory: the defaults of {MEMORY_TF.relative_to(ROOT)}; at that memory: the one-core "
+        "duration x max(1, 1769 / memory); of timeout: of the 30 s default.\n\n"
+        + functions_table(functions, default_memory())
+    )
     (OUT / "results.md").write_text(text + "\n")
     print(text)
     print(

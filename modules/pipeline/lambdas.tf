@@ -36,7 +36,7 @@ resource "aws_lambda_function" "this" {
   filename         = var.package.functions_zip
   source_code_hash = local.functions_hash
   layers           = [aws_lambda_layer_version.dependencies.arn]
-  memory_size      = local.function_settings[each.key].memory_size
+  memory_size      = local.memory_sizes[each.key]
   timeout          = local.function_settings[each.key].timeout
 
   # A flood of uploads cannot take the account's whole Lambda concurrency; throttled steps are

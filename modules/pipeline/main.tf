@@ -71,8 +71,7 @@ locals {
 
   function_settings = {
     for k in local.function_keys : k => {
-      memory_size = coalesce(try(var.functions.overrides[k].memory_size, null), var.functions.memory_size)
-      timeout     = coalesce(try(var.functions.overrides[k].timeout, null), var.functions.timeout)
+      timeout = coalesce(try(var.functions.overrides[k].timeout, null), var.functions.timeout)
       # An override wins (-1 there: unreserved); a null override inherits the default.
       reserved_concurrent_executions = coalesce(try(var.functions.overrides[k].reserved_concurrent_executions, null), var.functions.reserved_concurrent_executions)
     }

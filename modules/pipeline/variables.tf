@@ -111,9 +111,9 @@ variable "encryption" {
 }
 
 variable "functions" {
-  description = "Settings of every function (memory_size in MB, timeout in seconds, Powertools log_level, reserved_concurrent_executions) and per-function overrides of them, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution, record_terminal, reprocess, backfill_object). reserved_concurrent_executions (default 10 per function; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled steps are retried with backoff): 0 stops a function, -1 leaves it unreserved; an override left null inherits the default. The account must keep 100 executions unreserved."
+  description = "Settings of every function (memory_size in MB: null, the default, gives each function its measured size from memory.tf: 128 for transform_metadata, store_metadata, record_failure and record_terminal, 256 for extract_metadata, 1024 for generate_thumbnail and detect_labels, 512 for describe_execution, reprocess and backfill_object, see docs/cost.md; a number sets every function; timeout in seconds, Powertools log_level, reserved_concurrent_executions) and per-function overrides of them, keyed by step name (extract_metadata, transform_metadata, detect_labels, generate_thumbnail, store_metadata, record_failure, describe_execution, record_terminal, reprocess, backfill_object). reserved_concurrent_executions (default 10 per function; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled steps are retried with backoff): 0 stops a function, -1 leaves it unreserved; an override left null inherits the default. The account must keep 100 executions unreserved."
   type = object({
-    memory_size                    = optional(number, 512)
+    memory_size                    = optional(number)
     timeout                        = optional(number, 30)
     log_level                      = optional(string, "INFO")
     reserved_concurrent_executions = optional(number, 10)
@@ -135,7 +135,7 @@ variable "functions" {
 
   validation {
     condition = alltrue([
-      for m in concat([var.functions.memory_size], [for o in values(var.functions.overrides) : o.memory_size if o.memory_size != null]) : m >= 128 && m <= 10240
+      for m in concat([for m in [var.functions.memory_size] : m if m != null], [for o in values(var.functions.overrides) : o.memory_size if o.memory_size != null]) : m >= 128 && m <= 10240
     ])
     error_message = "Lambda memory sizes must be between 128 and 10240 MB."
   }
