@@ -11,6 +11,10 @@ LOCAL_ENV := environments/local
 # Offline provider mirror when this machine has one; the registry otherwise.
 export TF_CLI_CONFIG_FILE := $(shell $(PYTHON) tools/tf_cli_config.py)
 export CHECKPOINT_DISABLE := 1
+# environments/local's workflow type: `make up TF_VAR_state_machine_type=EXPRESS` (or the same
+# variable in the environment) reaches terraform apply.
+TF_VAR_state_machine_type ?= STANDARD
+export TF_VAR_state_machine_type
 LOCAL_AWS := PYTHONPATH=tools $(PY) -m local_aws --port $(LOCAL_AWS_PORT) --state-dir $(LOCAL_AWS_STATE)
 TF_LOCAL := terraform -chdir=$(LOCAL_ENV)
 # The emulator runs the host's Python: package.py --target local builds its layer, and

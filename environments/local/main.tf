@@ -11,6 +11,8 @@ module "image_pipeline" {
   bucket = { force_destroy = true }
   tables = { point_in_time_recovery = false }
   logs   = { retention_in_days = 1 }
+  # STANDARD, or EXPRESS (billed by duration: the cheaper; make up passes TF_VAR_state_machine_type).
+  state_machine = { type = var.state_machine_type }
   test_client = {
     enabled                  = true
     pre_sign_up_function_arn = aws_lambda_function.auto_confirm.arn # sign_up.tf

@@ -37,3 +37,15 @@ variable "runtime" {
   default     = "python3.11"
   nullable    = false
 }
+
+variable "state_machine_type" {
+  description = "Workflow type of the image processing state machine: STANDARD, or EXPRESS (billed by duration instead of state transitions; its status lives only in the item)."
+  type        = string
+  default     = "STANDARD"
+  nullable    = false
+
+  validation {
+    condition     = contains(["STANDARD", "EXPRESS"], var.state_machine_type)
+    error_message = "state_machine_type must be STANDARD or EXPRESS."
+  }
+}

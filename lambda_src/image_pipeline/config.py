@@ -129,12 +129,14 @@ class TableConfig:
 class TerminalConfig:
     table_name: str
     state_machine_arn: str
+    execution_index: str = "executionName-index"
 
     @classmethod
     def from_env(cls) -> TerminalConfig:
         return cls(
             table_name=_required("IMAGE_METADATA_TABLE"),
             state_machine_arn=_required("STATE_MACHINE_ARN"),
+            execution_index=os.environ.get("EXECUTION_INDEX") or cls.execution_index,
         )
 
 

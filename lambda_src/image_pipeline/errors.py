@@ -47,6 +47,11 @@ class ExecutionNotAllowed(PipelineError):
     """describe_execution was asked about another state machine's execution."""
 
 
+class ExecutionNotDescribable(PipelineError):
+    """describe_execution was asked about an EXPRESS execution: AWS keeps no status of those to
+    describe (DescribeExecution refuses them); the item's processingStatus is the status."""
+
+
 class ReprocessNotAllowed(PipelineError):
     """The reprocess function was asked, without a Cognito identity or for another identity's
     photo, to reprocess it: only a user's own photos are reprocessed."""

@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus
 from image_pipeline.errors import InvalidInput
 from image_pipeline.models import (
     DeadLetter,
+    LoggedEnding,
     S3Location,
     S3Notification,
     StoredMetadata,
@@ -46,6 +47,20 @@ def optional_text(event: object, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def execution_name(event: object) -> str:
+    """The execution that owns the item: ``executionName`` (``$$.Execution.Name``), or the name
+    in ``executionArn`` (``$$.Execution.Id``, STANDARD or EXPRESS) when only that is given."""
+    name = optional_text(event, "executionName")
+    if name:
+        return name
+    from image_pipeline.executions import name_of
+
+    try:
+        return name_of(text(event, "executionArn"))
+    except ValueError as exc:
+        raise InvalidInput(f"The event names no execution: {exc}") from exc
+
+
 def s3_location(event: object) -> S3Location:
     """``{s3Bucket, s3Key, s3VersionId?, ...}``: the object, and the version start_execution
     saw when the bucket is versioned (absent or null: the current version)."""
@@ -63,8 +78,10 @@ def stored_metadata(event: object) -> StoredMetadata:
 
 
 def tags(value: object) -> list[Tag]:
-    """Labels as DetectLabels returned them. A bare name, or a label whose confidence is not a
-    number, is stored by name only; anything without a name is dropped: never a null."""
+    """Labels as the detect_labels function (``{name, confidence}``) or Rekognition itself
+    (``{Name, Confidence, ...}``, the direct integration) returned them, most confident first,
+    confidences to two decimals. A bare name, or a label whose confidence is not a number, is
+    stored by name only; anything without a name is dropped: never a null."""
     if not isinstance(value, list | tuple):
         return []
     parsed: list[Tag] = []
@@ -74,7 +91,8 @@ def tags(value: object) -> list[Tag]:
         if isinstance(label, str):
             name, confidence = label, None
         elif isinstance(label, Mapping):
-            name, confidence = label.get("name"), label.get("confidence")
+            name = label.get("name", label.get("Name"))
+            confidence = label.get("confidence", label.get("Confidence"))
         else:
             continue
         if not isinstance(name, str) or not name.strip():
@@ -85,8 +103,9 @@ def tags(value: object) -> list[Tag]:
             and not isinstance(confidence, bool)
             and math.isfinite(confidence)
         ):
-            tag["confidence"] = confidence
+            tag["confidence"] = round(float(confidence), 2)
         parsed.append(tag)
+    parsed.sort(key=lambda tag: tag.get("confidence", -1.0), reverse=True)
     return parsed
 
 
@@ -253,3 +272,41 @@ def image_ids(event: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise InvalidInput("The event has no imageIDs (a list of non-empty strings)")
     return list(dict.fromkeys(value))
+
+
+# An EXPRESS execution's history is only in CloudWatch Logs: these event types are its bad
+# endings, as the state machine's log group records them (every log level includes them).
+LOGGED_ENDINGS = {
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
+
+
+def logged_endings(event: object) -> list[LoggedEnding]:
+    """A CloudWatch Logs subscription event (``awslogs.data``: gzip, base64) of the state
+    machine's log group: every execution that ended badly in it (other records are ignored)."""
+    import base64
+    import gzip
+
+    data = text(fields(fields(event).get("awslogs"), "awslogs"), "data")
+    try:
+        batch = json.loads(gzip.decompress(base64.b64decode(data)))
+    except (ValueError, OSError) as exc:
+        raise InvalidInput(f"awslogs.data is not gzipped, base64-encoded JSON: {exc}") from exc
+    endings: list[LoggedEnding] = []
+    for logged in fields(batch, "log batch").get("logEvents") or []:
+        record = _json(fields(logged, "log event").get("message"))
+        if not isinstance(record, Mapping) or record.get("type") not in LOGGED_ENDINGS:
+            continue
+        details = record.get("details") if isinstance(record.get("details"), Mapping) else {}
+        error, cause = details.get("error"), details.get("cause")
+        endings.append(
+            LoggedEnding(
+                execution_arn=text(record, "execution_arn"),
+                status=LOGGED_ENDINGS[record["type"]],
+                error=str(error) if error else None,
+                cause=str(cause) if cause else None,
+            )
+        )
+    return endings

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from image_pipeline.clients import client, error_code
-from image_pipeline.errors import ExecutionNotAllowed
+from image_pipeline.errors import ExecutionNotAllowed, ExecutionNotDescribable
 from image_pipeline.models import ExecutionInput, ExecutionStatus
 
 MAX_NAME = 80
@@ -48,20 +48,38 @@ def content_stem(name_or_arn: str) -> str:
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:
+    """A STANDARD execution's ARN, known from its name. An EXPRESS execution's ARN
+    (``...:express:<machine>:<name>:<id>``) is known only from StartExecution's answer."""
     return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
 
 
-def start(state_machine_arn: str, name: str, payload: ExecutionInput) -> bool:
-    """Start the execution; False when it already exists (a redelivered event)."""
+def name_of(arn: str) -> str:
+    """The execution name in a STANDARD (``...:execution:<machine>:<name>``) or EXPRESS
+    (``...:express:<machine>:<name>:<id>``) execution ARN."""
+    parts = arn.split(":")
+    kind = {8: "execution", 9: "express"}.get(len(parts))
+    if parts[:1] == ["arn"] and parts[2:3] == ["states"] and parts[5:6] == [kind] and parts[7]:
+        return parts[7]
+    raise ValueError(f"Not a Step Functions execution ARN: {arn!r}")
+
+
+def is_express(arn: str) -> bool:
+    return arn.split(":")[5:6] == ["express"]
+
+
+def start(state_machine_arn: str, name: str, payload: ExecutionInput) -> str | None:
+    """Start the execution: its ARN, from StartExecution's answer; None when a STANDARD
+    execution of that name exists already (a redelivered event). EXPRESS never deduplicates
+    names: the item's conditional writes keep a second execution of a name harmless."""
     try:
-        client("stepfunctions").start_execution(
+        response = client("stepfunctions").start_execution(
             stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
         )
     except Exception as exc:
         if error_code(exc) == "ExecutionAlreadyExists":
-            return False
+            return None
         raise
-    return True
+    return str(response["executionArn"])
 
 
 def _iso(value: Any) -> str | None:
@@ -73,6 +91,12 @@ def _iso(value: Any) -> str | None:
 def describe(state_machine_arn: str, arn: str) -> ExecutionStatus:
     """Status of one execution of ``state_machine_arn`` (and of no other state machine):
     ExecutionNotAllowed for any other ARN, an empty one included."""
+    if arn and is_express(arn):
+        express = state_machine_arn.replace(":stateMachine:", ":express:", 1) + ":"
+        if arn.startswith(express):
+            raise ExecutionNotDescribable(
+                "EXPRESS executions cannot be described: read the item's processingStatus"
+            )
     prefix = execution_arn(state_machine_arn, "")
     name = arn[len(prefix) :] if arn.startswith(prefix) else ""
     if not name or ":" in name:

@@ -33,12 +33,14 @@ def detect_labels(
     min_confidence: float = 60.0,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
+    rendition: bool = False,
 ) -> list[Label]:
     """``[{name, confidence}]``, most confident first, from Rekognition DetectLabels.
 
     Rekognition reads the object itself (``version_id`` when given, the version the pipeline
-    checked); only when it refuses it is the image read and decoded here, refused with
-    ImageTooLarge above ``max_object_bytes`` or ``max_image_pixels`` like every other step.
+    checked); only when it refuses it (or with ``rendition``: the state machine's direct call
+    was refused already) is the image read and decoded here, refused with ImageTooLarge above
+    ``max_object_bytes`` or ``max_image_pixels`` like every other step.
     """
     image = S3Location(bucket, key, version_id)
     rekognition = client("rekognition")
@@ -46,13 +48,17 @@ def detect_labels(
     s3_object = {"Bucket": bucket, "Name": key}
     if version_id:
         s3_object["Version"] = version_id
-    try:
-        response = rekognition.detect_labels(Image={"S3Object": s3_object}, **params)
-    except Exception as exc:
-        if error_code(exc) not in _RENDITION_CODES:
-            raise
-        rendition = _rendition(image, max_image_pixels, max_object_bytes)
-        response = rekognition.detect_labels(Image={"Bytes": rendition}, **params)
+    response: dict[str, Any] = {}
+    if not rendition:
+        try:
+            response = rekognition.detect_labels(Image={"S3Object": s3_object}, **params)
+        except Exception as exc:
+            if error_code(exc) not in _RENDITION_CODES:
+                raise
+            rendition = True
+    if rendition:
+        reduced = _rendition(image, max_image_pixels, max_object_bytes)
+        response = rekognition.detect_labels(Image={"Bytes": reduced}, **params)
     labels: list[Label] = [
         {"name": label["Name"], "confidence": round(float(label.get("Confidence", 0.0)), 2)}
         for label in response.get("Labels", [])

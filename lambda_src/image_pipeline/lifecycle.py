@@ -58,7 +58,7 @@ def current_version(bucket: str, key: str) -> CurrentVersion | None:
 def _describes(item: dict[str, Any], bucket: str, key: str, current: CurrentVersion) -> bool:
     """Whether the item's execution ran on the current version's bytes (names carry a hash of
     the content: executions.content_stem)."""
-    ran_on = item.get("executionArn") or ""
+    ran_on = item.get("executionName") or ""
     name = executions.execution_name(bucket, key, current.etag or current.version_id)
     return executions.content_stem(ran_on) == executions.content_stem(name)
 
@@ -88,14 +88,22 @@ def delete_every_version(bucket: str, key: str) -> int:
     return deleted
 
 
-def _stop_if_running(item: dict[str, Any]) -> None:
+def _stop_if_running(state_machine_arn: str, item: dict[str, Any]) -> None:
     """A removed photo's execution has nothing left to do: stop it (its later writes miss the
     item anyway: each is conditional on the item naming it)."""
     if item.get("processingStatus") not in (records.PENDING, records.RUNNING):
         return
+    # PENDING may have started without its ARN recorded yet: a STANDARD ARN follows from the
+    # name (under EXPRESS no such execution exists). EXPRESS cannot be stopped at all: its
+    # later writes miss the item.
+    arn = str(item.get("executionArn") or "")
+    if not arn and item.get("executionName"):
+        arn = executions.execution_arn(state_machine_arn, str(item["executionName"]))
+    if not arn or executions.is_express(arn):
+        return
     try:
         client("stepfunctions").stop_execution(
-            executionArn=item["executionArn"],
+            executionArn=arn,
             error="ObjectRemoved",
             cause="The photo was deleted while it was being processed.",
         )
@@ -109,8 +117,9 @@ def remove_photo(
 ) -> RemovedRecord | None:
     """The item (if still the one read) and every rendition; None when a newer upload owns it."""
     if item is not None:
-        _stop_if_running(item)
-        if not records.delete_if_owned(config.table_name, image_id, item["executionArn"]):
+        _stop_if_running(config.state_machine_arn, item)
+        owner = str(item.get("executionName") or "")
+        if not records.delete_if_owned(config.table_name, image_id, owner):
             return None
     removed = sum(delete_every_version(bucket, k) for k in rendition_keys(config, image_id, item))
     return {
@@ -133,7 +142,7 @@ def remove_one(config: StartConfig, record: S3Notification) -> RemovalOutcome:
     """One ObjectRemoved record under the incoming prefix (the caller checked both)."""
     bucket, key = record.bucket, record.key
     image_id = key[len(config.incoming_prefix) :]
-    logger.remove_keys(["executionArn"])
+    logger.remove_keys(["executionArn", "executionName"])
     logger.append_keys(imageID=image_id)
     current = current_version(bucket, key)
     item = records.get(config.table_name, image_id)

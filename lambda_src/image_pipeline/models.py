@@ -159,6 +159,17 @@ class DeadLetter:
 
 
 @dataclass(frozen=True)
+class LoggedEnding:
+    """An execution's bad ending as its state machine's log group records it (EXPRESS: no
+    EventBridge event, no DescribeExecution; the log names the execution, not the image)."""
+
+    execution_arn: str
+    status: str  # FAILED, TIMED_OUT or ABORTED
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
 class TerminalEvent:
     """A Step Functions "Execution Status Change" event of an execution that ended badly."""
 
@@ -274,6 +285,6 @@ class BackfillFailure(TypedDict):
     FAILED (StartFailed)."""
 
     imageID: str
-    executionArn: str
+    executionName: str
     recorded: bool
     cause: str

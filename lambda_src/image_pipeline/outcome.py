@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from image_pipeline import records
+from image_pipeline import executions, records
 from image_pipeline.models import (
     FailureResult,
+    LoggedEnding,
     S3Location,
     StoredMetadata,
     StoreResult,
@@ -27,10 +28,11 @@ def store_metadata(
     table: str,
     *,
     image_id: str,
-    execution_arn: str,
+    execution_name: str,
     metadata: StoredMetadata,
     tags: Sequence[Tag],
     thumbnail: S3Location | None,
+    execution_arn: str | None = None,
 ) -> StoreResult:
     """One conditional write: the metadata as TransformMetadata produced it, the tags, the
     thumbnail, SUCCEEDED. The metadata is stored as it is, never transformed again; it is
@@ -39,7 +41,9 @@ def store_metadata(
     An execution that no longer owns the item (a newer upload) changes nothing.
     """
     stored = check_stored(metadata)
-    if not records.store_success(table, image_id, execution_arn, stored, tags, thumbnail):
+    if not records.store_success(
+        table, image_id, execution_name, stored, tags, thumbnail, execution_arn
+    ):
         logger.info("A newer upload owns the item; result not stored", extra={"imageID": image_id})
     return {"imageID": image_id, "processingStatus": records.SUCCEEDED}
 
@@ -66,9 +70,10 @@ def record_failure(
     table: str,
     *,
     image_id: str,
-    execution_arn: str,
+    execution_name: str,
     error: str | None,
     cause: str | Mapping[str, Any] | None,
+    execution_arn: str | None = None,
 ) -> FailureResult:
     """FAILED with the error name (``UnknownError`` when there is none) and a short cause.
 
@@ -76,7 +81,7 @@ def record_failure(
     """
     error = error or UNKNOWN_ERROR
     text = short_cause(cause)
-    if not records.store_failure(table, image_id, execution_arn, error, text):
+    if not records.store_failure(table, image_id, execution_name, error, text, execution_arn):
         logger.info("A newer upload owns the item; failure not stored", extra={"imageID": image_id})
     else:
         logger.info("Failure recorded", extra={"error": error})
@@ -119,10 +124,41 @@ def record_terminal(table: str, state_machine_arn: str, event: TerminalEvent) ->
         error, cause = default_error, default_cause
         if event.status == "TIMED_OUT" and event.cause:
             cause = f"{default_cause} {short_cause(event.cause)}"[:MAX_CAUSE]
-    recorded = records.store_terminal(table, event.image_id, event.execution_arn, error, cause)
+    name = executions.name_of(event.execution_arn)
+    recorded = records.store_terminal(
+        table, event.image_id, name, error, cause, event.execution_arn
+    )
     logger.info(
         "Terminal state recorded" if recorded else "Already terminal or superseded; nothing to do",
         extra={"imageID": event.image_id, "error": error},
     )
     result.update({"recorded": recorded, "error": error, "cause": cause})
     return result
+
+
+def state_machine_of(execution_arn: str) -> str:
+    """The state machine ARN of a STANDARD or EXPRESS execution ARN."""
+    parts = execution_arn.split(":")
+    return ":".join([*parts[:5], "stateMachine", parts[6]])
+
+
+def record_logged_endings(
+    table: str, execution_index: str, state_machine_arn: str, endings: Sequence[LoggedEnding]
+) -> list[TerminalResult]:
+    """The backstop for EXPRESS: each execution that ended badly, found in the log, leaves the
+    item that names it FAILED (found by the table's executionName index), as record_terminal
+    does for an EventBridge event. An execution that owns no item any more changes nothing."""
+    results: list[TerminalResult] = []
+    for ending in endings:
+        name = executions.name_of(ending.execution_arn)
+        for image_id in records.owned_by(table, execution_index, name):
+            event = TerminalEvent(
+                state_machine_arn=state_machine_of(ending.execution_arn),
+                execution_arn=ending.execution_arn,
+                status=ending.status,
+                image_id=image_id,
+                error=ending.error,
+                cause=ending.cause,
+            )
+            results.append(record_terminal(table, state_machine_arn, event))
+    return results

@@ -1,4 +1,9 @@
-"""The ImageMetadata table: every write the pipeline makes, each one conditional."""
+"""The ImageMetadata table: every write the pipeline makes, each one conditional.
+
+An item is owned by one execution, named by ``executionName`` (known before the execution
+starts, the same for STANDARD and EXPRESS); ``executionArn`` is recorded once StartExecution
+answers (an EXPRESS ARN is known only then) and by the execution's own last write.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ class PendingItem:
     image_id: str
     s3_key: str
     upload_time: int  # epoch ms
-    execution_arn: str
+    execution_name: str
     user_id: str | None = None
     album_id: str | None = None
     attempt: int = 1  # the same bytes uploaded again after a failure: the next attempt
@@ -39,7 +44,7 @@ class PendingItem:
             "userID": self.user_id,
             "albumID": self.album_id,
             "uploadTime": self.upload_time,
-            "executionArn": self.execution_arn,
+            "executionName": self.execution_name,
             "processingStatus": PENDING,
             "attempt": self.attempt,
         }
@@ -92,11 +97,11 @@ def _put_fresh(table: str, pending: PendingItem, attributes: dict[str, Any]) -> 
             Item={key: _serialize(value) for key, value in attributes.items()},
             ConditionExpression=(
                 "attribute_not_exists(imageID) OR "
-                "(executionArn <> :executionArn AND "
+                "(executionName <> :executionName AND "
                 "(attribute_not_exists(uploadTime) OR uploadTime <= :uploadTime))"
             ),
             ExpressionAttributeValues={
-                ":executionArn": _serialize(pending.execution_arn),
+                ":executionName": _serialize(pending.execution_name),
                 ":uploadTime": _serialize(pending.upload_time),
             },
         )
@@ -117,14 +122,14 @@ def get(table: str, image_id: str) -> dict[str, Any] | None:
 def _update(
     table: str,
     image_id: str,
-    execution_arn: str,
+    execution_name: str,
     set_values: dict[str, Any],
     remove: tuple[str, ...] = (),
     only_if_status: str | None = None,
     unless_status: tuple[str, ...] = (),
 ) -> bool:
-    names = {"#executionArn": "executionArn"}
-    values = {":executionArn": _serialize(execution_arn)}
+    names = {"#executionName": "executionName"}
+    values = {":executionName": _serialize(execution_name)}
     assignments = []
     for index, (key, value) in enumerate(set_values.items()):
         names[f"#s{index}"] = key
@@ -135,7 +140,7 @@ def _update(
         for index, key in enumerate(remove):
             names[f"#r{index}"] = key
         expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(remove)))
-    condition = "#executionArn = :executionArn"
+    condition = "#executionName = :executionName"
     if only_if_status:
         names["#status"] = "processingStatus"
         values[":expected"] = _serialize(only_if_status)
@@ -162,22 +167,29 @@ def _update(
     return True
 
 
-def mark_running(table: str, image_id: str, execution_arn: str) -> bool:
-    """PENDING -> RUNNING; never overwrites an execution that already finished."""
-    return _update(
-        table, image_id, execution_arn, {"processingStatus": RUNNING}, only_if_status=PENDING
-    )
+def _with_arn(values: dict[str, Any], execution_arn: str | None) -> dict[str, Any]:
+    return values if not execution_arn else {**values, "executionArn": execution_arn}
+
+
+def mark_running(
+    table: str, image_id: str, execution_name: str, execution_arn: str | None = None
+) -> bool:
+    """PENDING -> RUNNING (and the execution's ARN, StartExecution's answer); never
+    overwrites an execution that already finished."""
+    values = _with_arn({"processingStatus": RUNNING}, execution_arn)
+    return _update(table, image_id, execution_name, values, only_if_status=PENDING)
 
 
 def store_success(
     table: str,
     image_id: str,
-    execution_arn: str,
+    execution_name: str,
     metadata: StoredMetadata,
     tags: Sequence[Tag],
     thumbnail: S3Location | None,
+    execution_arn: str | None = None,
 ) -> bool:
-    """Metadata, tags, thumbnail and SUCCEEDED, if ``execution_arn`` still owns the item: every
+    """Metadata, tags, thumbnail and SUCCEEDED, if ``execution_name`` still owns the item: every
     result attribute in one write, so a reprocessed item never mixes two executions' results
     (a fact this execution did not find, kept from an earlier one, is removed)."""
     values: dict[str, Any] = {
@@ -190,32 +202,47 @@ def store_success(
         values["thumbnail"] = {"s3Bucket": thumbnail.bucket, "s3Key": thumbnail.key}
     values["processingStatus"] = SUCCEEDED
     stale = tuple(key for key in (*METADATA_KEYS, "thumbnail") if key not in values)
-    return _update(table, image_id, execution_arn, values, remove=("error", "cause", *stale))
+    values = _with_arn(values, execution_arn)
+    return _update(table, image_id, execution_name, values, remove=("error", "cause", *stale))
 
 
-def store_failure(table: str, image_id: str, execution_arn: str, error: str, cause: str) -> bool:
-    """FAILED with the error name and cause, if ``execution_arn`` still owns the item."""
-    values = {"processingStatus": FAILED, "error": error, "cause": cause}
-    return _update(table, image_id, execution_arn, values)
+def store_failure(
+    table: str,
+    image_id: str,
+    execution_name: str,
+    error: str,
+    cause: str,
+    execution_arn: str | None = None,
+) -> bool:
+    """FAILED with the error name and cause, if ``execution_name`` still owns the item."""
+    values = _with_arn({"processingStatus": FAILED, "error": error, "cause": cause}, execution_arn)
+    return _update(table, image_id, execution_name, values)
 
 
-def store_terminal(table: str, image_id: str, execution_arn: str, error: str, cause: str) -> bool:
+def store_terminal(
+    table: str,
+    image_id: str,
+    execution_name: str,
+    error: str,
+    cause: str,
+    execution_arn: str | None = None,
+) -> bool:
     """FAILED with ``error`` and ``cause`` for an execution that ended without recording its
-    outcome (failed outside a Catch, stopped, timed out): only if ``execution_arn`` still owns
+    outcome (failed outside a Catch, stopped, timed out): only if ``execution_name`` still owns
     the item and the item is not terminal yet (SUCCEEDED or FAILED are never overwritten)."""
-    values = {"processingStatus": FAILED, "error": error, "cause": cause}
-    return _update(table, image_id, execution_arn, values, unless_status=(SUCCEEDED, FAILED))
+    values = _with_arn({"processingStatus": FAILED, "error": error, "cause": cause}, execution_arn)
+    return _update(table, image_id, execution_name, values, unless_status=(SUCCEEDED, FAILED))
 
 
 def fail_pending(table: str, pending: PendingItem, error: str, cause: str) -> bool:
     """FAILED with ``error`` and ``cause`` for an execution that never started: the item is
-    updated while it is still PENDING for ``pending.execution_arn``, or written when absent.
+    updated while it is still PENDING for ``pending.execution_name``, or written when absent.
     False when neither holds (started meanwhile, terminal, or a newer upload owns it)."""
     values = {"processingStatus": FAILED, "error": error, "cause": cause}
     if _update(
         table,
         image_id=pending.image_id,
-        execution_arn=pending.execution_arn,
+        execution_name=pending.execution_name,
         set_values=values,
         only_if_status=PENDING,
     ):
@@ -234,15 +261,15 @@ def fail_pending(table: str, pending: PendingItem, error: str, cause: str) -> bo
     return True
 
 
-def delete_if_owned(table: str, image_id: str, execution_arn: str) -> bool:
-    """Delete the item while it still names ``execution_arn`` (a photo removed); False when a
+def delete_if_owned(table: str, image_id: str, execution_name: str) -> bool:
+    """Delete the item while it still names ``execution_name`` (a photo removed); False when a
     newer upload owns it. An item already gone counts as deleted (a redelivered removal)."""
     try:
         client("dynamodb").delete_item(
             TableName=table,
             Key={"imageID": {"S": image_id}},
-            ConditionExpression="attribute_not_exists(imageID) OR executionArn = :executionArn",
-            ExpressionAttributeValues={":executionArn": _serialize(execution_arn)},
+            ConditionExpression="attribute_not_exists(imageID) OR executionName = :executionName",
+            ExpressionAttributeValues={":executionName": _serialize(execution_name)},
         )
     except Exception as exc:
         if _is_conditional_failure(exc):
@@ -254,14 +281,15 @@ def delete_if_owned(table: str, image_id: str, execution_arn: str) -> bool:
 def restart(
     table: str,
     item: PendingItem,
-    expected_arn: str | None,
+    expected_name: str | None,
     error: str | None = None,
     cause: str | None = None,
 ) -> bool:
     """Point the item at a new execution (reprocess, backfill): PENDING (or FAILED with
-    ``error`` and ``cause``, a refusal) for ``item.execution_arn``, its other attributes and
-    its results kept until that execution stores its own. Only on the condition that the item
-    is absent (``expected_arn`` None) or still names ``expected_arn`` and is terminal
+    ``error`` and ``cause``, a refusal) for ``item.execution_name``, its other attributes and
+    its results kept until that execution stores its own (the old execution's ARN goes). Only
+    on the condition that the item is absent (``expected_name`` None) or still names
+    ``expected_name`` and is terminal
     (SUCCEEDED or FAILED): a run in progress, or a newer upload meanwhile, is never
     overwritten. False when the condition failed."""
     values = {k: v for k, v in item.attributes().items() if k != "imageID"}
@@ -272,21 +300,24 @@ def restart(
         f":s{index}": _serialize(value) for index, value in enumerate(values.values())
     }
     expression = "SET " + ", ".join(f"#s{index} = :s{index}" for index in range(len(values)))
+    names["#arn"] = "executionArn"
     if error is None:
         names.update({"#r0": "error", "#r1": "cause"})
-        expression += " REMOVE #r0, #r1"
-    if expected_arn is None:
+        expression += " REMOVE #arn, #r0, #r1"
+    else:
+        expression += " REMOVE #arn"
+    if expected_name is None:
         condition = "attribute_not_exists(imageID)"
     else:
-        names.update({"#executionArn": "executionArn", "#status": "processingStatus"})
+        names.update({"#executionName": "executionName", "#status": "processingStatus"})
         attribute_values.update(
             {
-                ":expected": _serialize(expected_arn),
+                ":expected": _serialize(expected_name),
                 ":succeeded": _serialize(SUCCEEDED),
                 ":failed": _serialize(FAILED),
             }
         )
-        condition = "#executionArn = :expected AND #status IN (:succeeded, :failed)"
+        condition = "#executionName = :expected AND #status IN (:succeeded, :failed)"
     try:
         client("dynamodb").update_item(
             TableName=table,
@@ -303,8 +334,20 @@ def restart(
     return True
 
 
-def fail_if_pending(table: str, image_id: str, execution_arn: str, error: str, cause: str) -> bool:
+def fail_if_pending(table: str, image_id: str, execution_name: str, error: str, cause: str) -> bool:
     """FAILED with ``error`` and ``cause`` while the item is still PENDING for
-    ``execution_arn`` (an execution the backfill could not start); False otherwise."""
+    ``execution_name`` (an execution the backfill could not start); False otherwise."""
     values = {"processingStatus": FAILED, "error": error, "cause": cause}
-    return _update(table, image_id, execution_arn, values, only_if_status=PENDING)
+    return _update(table, image_id, execution_name, values, only_if_status=PENDING)
+
+
+def owned_by(table: str, execution_index: str, execution_name: str) -> list[str]:
+    """The imageIDs of the items that name ``execution_name`` (the keys-only index on
+    executionName: eventually consistent, which a backstop that runs after the end can afford)."""
+    response = client("dynamodb").query(
+        TableName=table,
+        IndexName=execution_index,
+        KeyConditionExpression="executionName = :name",
+        ExpressionAttributeValues={":name": _serialize(execution_name)},
+    )
+    return [item["imageID"]["S"] for item in response.get("Items", [])]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from image_pipeline import executions, ownership, records
@@ -106,13 +106,13 @@ def prepare(config: RunConfig, key: str, run: str, only_missing: bool = False) -
     version_id = head.get("VersionId")
     version_id = None if version_id in (None, "null") else str(version_id)
     name = executions.execution_name(config.bucket_name, key, etag or version_id, run=run)
-    arn = executions.execution_arn(config.state_machine_arn, name)
     current = records.get(config.table_name, image_id)
     if current is not None:
         status = current.get("processingStatus")
-        if current.get("executionArn") == arn:
+        if current.get("executionName") == name:
             if status == records.PENDING:
-                return _start(config, key, image_id, name, arn, current, version_id)
+                return _start(config, key, image_id, name, current, version_id)
+            arn = current.get("executionArn")
             return Prepared("skipped", key, image_id, execution_arn=arn, reason="already started")
         if only_missing:
             return Prepared("skipped", key, image_id, reason="already has an item")
@@ -131,20 +131,20 @@ def prepare(config: RunConfig, key: str, run: str, only_missing: bool = False) -
         image_id=image_id,
         s3_key=key,
         upload_time=upload_time,
-        execution_arn=arn,
+        execution_name=name,
         user_id=owned.owner,
         album_id=album_id,
         attempt=int((current or {}).get("attempt") or 1),
     )
-    expected = None if current is None else str(current.get("executionArn") or "")
+    expected = None if current is None else str(current.get("executionName") or "")
     if isinstance(owned, ownership.Refusal):
         error = OwnerMismatch.__name__
         if not records.restart(config.table_name, item, expected, error, owned.cause):
             return Prepared("skipped", key, image_id, reason="the item changed meanwhile")
-        return Prepared("refused", key, image_id, name, arn, error=error, cause=owned.cause)
+        return Prepared("refused", key, image_id, name, error=error, cause=owned.cause)
     if not records.restart(config.table_name, item, expected):
         return Prepared("skipped", key, image_id, reason="the item changed meanwhile")
-    return _start(config, key, image_id, name, arn, item.attributes(), version_id)
+    return _start(config, key, image_id, name, item.attributes(), version_id)
 
 
 def _start(
@@ -152,7 +152,6 @@ def _start(
     key: str,
     image_id: str,
     name: str,
-    arn: str,
     item: dict[str, Any],
     version_id: str | None,
 ) -> Prepared:
@@ -165,7 +164,7 @@ def _start(
         "albumID": item.get("albumID"),
         "uploadTime": int(item["uploadTime"]),
     }
-    return Prepared("start", key, image_id, name, arn, payload)
+    return Prepared("start", key, image_id, name, payload=payload)
 
 
 def restart(config: RunConfig, key: str, run: str, only_missing: bool = False) -> Restarted:
@@ -173,12 +172,14 @@ def restart(config: RunConfig, key: str, run: str, only_missing: bool = False) -
     prepared = prepare(config, key, run, only_missing)
     if prepared.outcome != "start":
         return prepared.result()
-    assert prepared.name and prepared.execution_arn and prepared.payload and prepared.image_id
-    logger.append_keys(imageID=prepared.image_id, executionArn=prepared.execution_arn)
-    executions.start(config.state_machine_arn, prepared.name, prepared.payload)
-    records.mark_running(config.table_name, prepared.image_id, prepared.execution_arn)
-    logger.info("Reprocessing", extra={"s3Key": key})
-    return prepared.result("started")
+    assert prepared.name and prepared.payload and prepared.image_id
+    logger.append_keys(imageID=prepared.image_id, executionName=prepared.name)
+    arn = executions.start(config.state_machine_arn, prepared.name, prepared.payload)
+    # None: an earlier try of this run started it (STANDARD refuses a name twice).
+    arn = arn or executions.execution_arn(config.state_machine_arn, prepared.name)
+    records.mark_running(config.table_name, prepared.image_id, prepared.name, arn)
+    logger.info("Reprocessing", extra={"s3Key": key, "executionArn": arn})
+    return replace(prepared, execution_arn=arn).result("started")
 
 
 def restart_all(
@@ -237,17 +238,17 @@ def list_keys(bucket: str, prefix: str) -> Iterator[str]:
 def wait(
     table: str, started: dict[str, str], timeout_s: float, poll_s: float = 1.0
 ) -> dict[str, str]:
-    """The outcome of every started execution (imageID -> its executionArn): SUCCEEDED or
+    """The outcome of every started execution (imageID -> its execution name): SUCCEEDED or
     FAILED as its item records it, SUPERSEDED when a newer run or upload took the item over,
     or PENDING/RUNNING when ``timeout_s`` passed first."""
     outcome: dict[str, str] = {}
     waiting = dict(started)
     deadline = time.monotonic() + timeout_s
     while waiting:
-        for image_id, arn in list(waiting.items()):
+        for image_id, name in list(waiting.items()):
             item = records.get(table, image_id) or {}
             status = str(item.get("processingStatus") or "")
-            if item.get("executionArn") != arn:
+            if item.get("executionName") != name:
                 outcome[image_id] = "SUPERSEDED"
             elif status in (records.SUCCEEDED, records.FAILED):
                 outcome[image_id] = status
@@ -290,8 +291,7 @@ def backfill_start_failed(
     """The backfill could not start the execution it prepared (every retry failed): its item,
     still PENDING for that execution, ends FAILED ``StartFailed`` with the reason; an item that
     moved on (started after all, a newer upload) is left alone."""
-    arn = executions.execution_arn(config.state_machine_arn, name)
     text = short_cause(f"The backfill could not start the execution: {error}: {cause}")
-    recorded = records.fail_if_pending(config.table_name, image_id, arn, START_FAILED, text)
+    recorded = records.fail_if_pending(config.table_name, image_id, name, START_FAILED, text)
     logger.warning("Backfill start failed", extra={"imageID": image_id, "recorded": recorded})
-    return {"imageID": image_id, "executionArn": arn, "recorded": recorded, "cause": text}
+    return {"imageID": image_id, "executionName": name, "recorded": recorded, "cause": text}

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from image_pipeline import executions
 from image_pipeline import reprocess as library
 from image_pipeline.config import RunConfig
 from image_pipeline.errors import InvalidInput
@@ -148,7 +149,11 @@ def _reprocess(args: argparse.Namespace) -> dict[str, Any]:
 
     with ThreadPoolExecutor(WORKERS) as pool:
         done = [d for d in pool.map(one, keys) if d is not None]
-    started = {d["imageID"]: d["executionArn"] for d in done if d["outcome"] == "started"}
+    started = {
+        d["imageID"]: executions.name_of(d["executionArn"])
+        for d in done
+        if d["outcome"] == "started"
+    }
     refused = [d for d in done if d["outcome"] == "refused"]
     skipped = [d for d in done if d["outcome"] == "skipped"]
     ended = library.wait(config.table_name, started, args.timeout)

@@ -98,7 +98,7 @@ def _name(record: S3Notification, attempt: int, run: str | None = None) -> str:
 def _same_bytes(current: dict | None, record: S3Notification) -> bool:
     """Whether the item's execution ran on this record's key and bytes (an upload's own
     attempt, or a run started on purpose: reprocess, backfill)."""
-    ran = str((current or {}).get("executionArn") or "")
+    ran = str((current or {}).get("executionName") or "")
     return bool(ran) and executions.content_stem(ran) == executions.content_stem(_name(record, 1))
 
 
@@ -151,19 +151,16 @@ def start_one(
     current = records.get(config.table_name, image_id)
     attempt = _attempt(current, record, upload_time)
     name = _name(record, attempt, run)
-    arn = executions.execution_arn(config.state_machine_arn, name)
-    logger.append_keys(imageID=image_id, executionArn=arn)
+    logger.append_keys(imageID=image_id, executionName=name)
     if (
         current
         and _same_bytes(current, record)
         and attempt == int(current.get("attempt") or 1)
-        and current.get("executionArn") != arn
+        and current.get("executionName") != name
     ):
         # A run started on purpose (reprocess, backfill) owns these bytes' item already.
         logger.info("Already processed (reprocessed since)", extra={"s3Key": key})
-        result.skipped.append(
-            {"s3Key": key, "reason": "already processed", "executionArn": current["executionArn"]}
-        )
+        result.skipped.append(_skipped(key, "already processed", current))
         return
 
     user_meta = _user_metadata(bucket, key, record.version_id)
@@ -176,7 +173,7 @@ def start_one(
         image_id=image_id,
         s3_key=key,
         upload_time=upload_time,
-        execution_arn=arn,
+        execution_name=name,
         user_id=owned.owner,
         album_id=owned.album_id,
         attempt=attempt,
@@ -186,14 +183,14 @@ def start_one(
         return
     if not records.put_pending(config.table_name, item):
         current = records.get(config.table_name, image_id) or {}
-        if current.get("executionArn") != arn:
+        if current.get("executionName") != name:
             logger.info("A newer upload owns the item; not starting", extra={"s3Key": key})
             result.skipped.append({"s3Key": key, "reason": "superseded by a newer upload"})
             return
         if current.get("processingStatus") != records.PENDING:
             # Redelivered after the execution started: nothing new to start, nothing to fail.
             logger.info("Execution already started (redelivered event)", extra={"s3Key": key})
-            result.skipped.append({"s3Key": key, "reason": "already started", "executionArn": arn})
+            result.skipped.append(_skipped(key, "already started", current))
             return
     payload: ExecutionInput = {
         "s3Bucket": bucket,
@@ -204,15 +201,27 @@ def start_one(
         "albumID": owned.album_id,
         "uploadTime": item.upload_time,
     }
-    if not executions.start(config.state_machine_arn, name, payload):
+    arn = executions.start(config.state_machine_arn, name, payload)
+    if arn is None:
         # Started by an earlier delivery that stopped before marking RUNNING: finish its job.
-        records.mark_running(config.table_name, image_id, arn)
+        # (Only STANDARD refuses a name twice, so its ARN follows from the name.)
+        arn = executions.execution_arn(config.state_machine_arn, name)
+        records.mark_running(config.table_name, image_id, name, arn)
         logger.info("Execution already started (redelivered event)", extra={"s3Key": key})
         result.skipped.append({"s3Key": key, "reason": "already started", "executionArn": arn})
         return
-    records.mark_running(config.table_name, image_id, arn)
+    logger.append_keys(executionArn=arn)
+    records.mark_running(config.table_name, image_id, name, arn)
     logger.info("Started execution", extra={"s3Key": key})
     result.started.append({"s3Key": key, "imageID": image_id, "executionArn": arn})
+
+
+def _skipped(key: str, reason: str, item: dict) -> SkippedRecord:
+    """A skipped record naming the execution that owns the item, once it has started."""
+    skipped: SkippedRecord = {"s3Key": key, "reason": reason}
+    if item.get("executionArn"):
+        skipped["executionArn"] = str(item["executionArn"])
+    return skipped
 
 
 def _refuse(
@@ -226,7 +235,7 @@ def _refuse(
         current = records.get(config.table_name, item.image_id) or {}
         reason = (
             "already recorded"
-            if current.get("executionArn") == item.execution_arn
+            if current.get("executionName") == item.execution_name
             else "superseded by a newer upload"
         )
         result.skipped.append({"s3Key": item.s3_key, "reason": reason})
@@ -268,7 +277,7 @@ def record_start_failure(config: StartConfig, record: S3Notification, cause: str
         image_id=image_id,
         s3_key=record.key,
         upload_time=upload_time,
-        execution_arn=executions.execution_arn(config.state_machine_arn, _name(record, attempt)),
+        execution_name=_name(record, attempt),
         user_id=owned.owner,
         album_id=owned.album_id,
         attempt=attempt,

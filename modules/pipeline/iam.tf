@@ -29,6 +29,8 @@ locals {
     record_failure = [local._update_item]
     record_terminal = [
       local._update_item,
+      # EXPRESS: the item an execution owns, by its name (the log names only the execution).
+      { sid = "FindOwnedItem", actions = ["dynamodb:Query"], resources = ["${var.image_metadata_table.arn}/index/${var.image_metadata_table.execution_index_name}"] },
       # Its on-failure destination: an event it could not record, kept for an operator.
       { sid = "DeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.terminal_queue_arn] },
     ]
@@ -218,7 +220,7 @@ resource "aws_iam_role" "state_machine" {
 }
 
 data "aws_iam_policy_document" "state_machine" {
-  #checkov:skip=CKV_AWS_356:CloudWatch Logs delivery actions and X-Ray actions have no resource-level permissions.
+  #checkov:skip=CKV_AWS_356:CloudWatch Logs delivery, rekognition:DetectLabels and X-Ray actions have no resource-level permissions.
   #checkov:skip=CKV_AWS_111:The log delivery actions (CreateLogDelivery, PutResourcePolicy...) accept only "*".
   statement {
     sid     = "InvokeOwnSteps"
@@ -226,6 +228,59 @@ data "aws_iam_policy_document" "state_machine" {
     resources = flatten([
       for k in local.steps : [local.function_arns[k], "${local.function_arns[k]}:*"]
     ])
+  }
+
+  # The direct integrations: DetectLabels (no resource ARN; Rekognition reads the object with
+  # this role's s3:GetObject) and the one write that needs no code.
+  statement {
+    sid       = "DetectLabels"
+    actions   = ["rekognition:DetectLabels"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = local._read_incoming.sid
+    actions   = local._read_incoming.actions
+    resources = local._read_incoming.resources
+  }
+
+  statement {
+    sid       = local._update_item.sid
+    actions   = local._update_item.actions
+    resources = local._update_item.resources
+  }
+
+  dynamic "statement" {
+    for_each = var.encryption.kms_key_arn == null ? [] : [
+      merge(local._kms_s3, { actions = ["kms:Decrypt"], values = local._incoming_objects }),
+      local._kms_table,
+    ]
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = [var.encryption.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [statement.value.service]
+      }
+
+      condition {
+        test     = statement.value.test
+        variable = statement.value.context
+        values   = statement.value.values
+      }
+
+      dynamic "condition" {
+        for_each = statement.value.required
+        content {
+          test     = "StringEquals"
+          variable = condition.key
+          values   = [condition.value]
+        }
+      }
+    }
   }
 
   # Vended log delivery: these actions accept no resource ARN.

@@ -42,10 +42,12 @@ locals {
     record_failure = {
       IMAGE_METADATA_TABLE = var.image_metadata_table.name
     }
-    # The backstop, outside the state machine: invoked by EventBridge, never by a state.
+    # The backstop, outside the state machine: invoked by EventBridge (STANDARD) or the state
+    # machine's log group (EXPRESS), never by a state.
     record_terminal = {
       IMAGE_METADATA_TABLE = var.image_metadata_table.name
       STATE_MACHINE_ARN    = local.state_machine_arn
+      EXECUTION_INDEX      = var.image_metadata_table.execution_index_name
     }
     describe_execution = {
       STATE_MACHINE_ARN = local.state_machine_arn

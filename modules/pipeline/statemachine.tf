@@ -24,6 +24,26 @@ locals {
     "ConnectTimeoutError",
     "ReadTimeoutError",
   ]
+  # The direct service integrations name errors <Service>.<Exception>.
+  sdk_retry = { for service in ["Rekognition", "DynamoDB"] : service => [
+    {
+      ErrorEquals     = [for e in local.throttling_errors : "${service}.${e}"]
+      IntervalSeconds = 2
+      MaxAttempts     = 6
+      BackoffRate     = 2
+      MaxDelaySeconds = 30
+      JitterStrategy  = "FULL"
+    },
+    {
+      ErrorEquals     = concat([for e in local.transient_errors : "${service}.${e}"], ["${service}.InternalServerErrorException", "${service}.SdkClientException"])
+      IntervalSeconds = 1
+      MaxAttempts     = 3
+      BackoffRate     = 2
+    },
+  ] }
+  # What Rekognition refuses to read (over 15 MB, not JPEG or PNG, CMYK...): the detect_labels
+  # function then sends it a reduced rendition.
+  rekognition_refusals = ["Rekognition.ImageTooLargeException", "Rekognition.InvalidImageFormatException"]
   retry = [
     {
       ErrorEquals     = local.throttling_errors
@@ -67,6 +87,12 @@ resource "aws_sfn_state_machine" "this" {
     store_metadata_arn     = local.function_arns["store_metadata"]
     record_failure_arn     = local.function_arns["record_failure"]
     retry_transient_errors = jsonencode(local.retry)
+    retry_rekognition      = jsonencode(local.sdk_retry["Rekognition"])
+    retry_dynamodb         = jsonencode(local.sdk_retry["DynamoDB"])
+    rekognition_refusals   = jsonencode(local.rekognition_refusals)
+    max_labels             = var.image_settings.max_labels
+    min_confidence         = var.image_settings.min_confidence
+    image_metadata_table   = var.image_metadata_table.name
     timeout_seconds        = local.state_machine_timeout
   })
 

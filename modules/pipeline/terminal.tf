@@ -2,7 +2,8 @@
 # without recording its outcome (stopped, timed out, failed outside a Catch) still leaves its
 # item FAILED. Step Functions puts an "Execution Status Change" event on the default bus for
 # every STANDARD execution; this rule takes this state machine's bad endings to record_terminal,
-# which writes only while the item names that execution and is not terminal.
+# which writes only while the item names that execution and is not terminal. EXPRESS executions
+# put no such event: their bad endings reach record_terminal from the state machine's log group.
 locals {
   terminal_rule_name  = "${local.state_machine_name}-terminal"
   terminal_queue_name = "${local.function_names["record_terminal"]}-dlq"
@@ -96,4 +97,28 @@ resource "aws_lambda_function_event_invoke_config" "record_terminal" {
 
   # The role's policy must allow sqs:SendMessage before Lambda accepts the destination.
   depends_on = [aws_sqs_queue.terminal_dlq, aws_iam_role_policy.function]
+}
+
+# EXPRESS: the log group records every execution's bad ending (at every log level); a
+# subscription filter hands those to record_terminal, which finds the item by executionName.
+resource "aws_lambda_permission" "terminal_logs" {
+  count = var.state_machine.type == "EXPRESS" ? 1 : 0
+
+  statement_id   = "AllowLogsInvoke"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this["record_terminal"].function_name
+  principal      = "logs.amazonaws.com"
+  source_arn     = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+  source_account = data.aws_caller_identity.current.account_id
+}
+
+resource "aws_cloudwatch_log_subscription_filter" "terminal" {
+  count = var.state_machine.type == "EXPRESS" ? 1 : 0
+
+  name            = local.terminal_rule_name
+  log_group_name  = aws_cloudwatch_log_group.state_machine.name
+  filter_pattern  = "{ $.type = \"ExecutionFailed\" || $.type = \"ExecutionTimedOut\" || $.type = \"ExecutionAborted\" }"
+  destination_arn = aws_lambda_function.this["record_terminal"].arn
+
+  depends_on = [aws_lambda_permission.terminal_logs]
 }

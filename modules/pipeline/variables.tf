@@ -81,11 +81,12 @@ variable "prefixes" {
 }
 
 variable "image_metadata_table" {
-  description = "The ImageMetadata table that store_metadata and record_failure update (the storage module's image_metadata_table output)."
+  description = "The ImageMetadata table that store_metadata and record_failure update (the storage module's image_metadata_table output); `execution_index_name`, a keys-only index on executionName, lets the EXPRESS backstop find the item an execution owned."
   type = object({
-    name       = string
-    arn        = string
-    index_name = string
+    name                 = string
+    arn                  = string
+    index_name           = string
+    execution_index_name = optional(string, "executionName-index")
   })
   nullable = false
 

@@ -18,6 +18,8 @@ locals {
   image_metadata_table = {
     name       = coalesce(var.tables.image_metadata_name, "${var.name_prefix}-ImageMetadata")
     index_name = "albumID-uploadTime-index"
+    # Which item an execution owns, for the EXPRESS backstop (its log events name only the execution).
+    execution_index_name = "executionName-index"
   }
   album_metadata_table = {
     name       = coalesce(var.tables.album_metadata_name, "${var.name_prefix}-AlbumMetadata")
@@ -179,6 +181,17 @@ resource "aws_dynamodb_table" "image_metadata" {
     hash_key        = "albumID"
     range_key       = "uploadTime"
     projection_type = "ALL"
+  }
+
+  attribute {
+    name = "executionName"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = local.image_metadata_table.execution_index_name
+    hash_key        = "executionName"
+    projection_type = "KEYS_ONLY"
   }
 
   point_in_time_recovery {

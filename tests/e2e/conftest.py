@@ -5,6 +5,7 @@ after every other end-to-end test, whatever the file order."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, LocalAws
+
+# The workflow type the stack is applied with: `make test` runs the end-to-end tests once per
+# type (E2E_STATE_MACHINE_TYPE=EXPRESS the second time).
+STATE_MACHINE_TYPE = os.environ.get("E2E_STATE_MACHINE_TYPE", "STANDARD")
+assert STATE_MACHINE_TYPE in ("STANDARD", "EXPRESS"), STATE_MACHINE_TYPE
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,9 +64,18 @@ def deployed(local_aws: LocalAws, terraform_bin: str, tf_env, tmp_path_factory) 
     assert built.returncode == 0, built.stderr
     workdir = repo / "environments" / "local"
     runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"  # as package.py builds
-    tf_vars = ["-var", f"aws_endpoint_url={local_aws.endpoint_url}", "-var", f"runtime={runtime}"]
+    tf_vars = [
+        *("-var", f"aws_endpoint_url={local_aws.endpoint_url}"),
+        *("-var", f"runtime={runtime}"),
+        *("-var", f"state_machine_type={STATE_MACHINE_TYPE}"),
+    ]
     for args in (("init", "-input=false"), ("apply", "-input=false", "-auto-approve", *tf_vars)):
         done = terraform_in(tf_env, workdir, *args)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     raw = json.loads(terraform_in(tf_env, workdir, "output", "-json").stdout)
-    return {"outputs": {k: v["value"] for k, v in raw.items()}, "workdir": workdir, "vars": tf_vars}
+    return {
+        "outputs": {k: v["value"] for k, v in raw.items()},
+        "workdir": workdir,
+        "vars": tf_vars,
+        "state_machine_type": STATE_MACHINE_TYPE,
+    }

@@ -7,7 +7,6 @@ shows no changes, and a destroy that leaves nothing.
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from PIL import Image
 
 from tests.conftest import ROOT, LocalAws
 from tests.e2e.conftest import terraform_in
+from tests.e2e.runs import runs
 from tests.webapp.browser import run_e2e, start_webapp
 
 FIXTURES = ROOT / "tests" / "fixtures" / "images"
@@ -212,15 +212,7 @@ def test_uploading_the_same_object_twice_gives_one_item_and_one_execution(local_
     second = _wait_terminal(local_aws, table, ["e2e/twice.jpg"])["e2e/twice.jpg"]
     assert second["processingStatus"] == "SUCCEEDED"
     assert second["executionArn"] == first["executionArn"]
-    sfn = local_aws.client("stepfunctions")
-    pages = sfn.get_paginator("list_executions").paginate(
-        stateMachineArn=outputs["state_machine_arn"]
-    )
-    inputs = [
-        json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"])
-        for page in pages
-        for e in page["executions"]
-    ]
+    inputs = [run.input or {} for run in runs(local_aws, deployed, with_input=True)]
     # Other tests start executions of their own (some on purpose without an s3Key).
     assert [i.get("s3Key") for i in inputs].count("Incoming/e2e/twice.jpg") == 1
     items = local_aws.client("dynamodb").scan(TableName=table)["Items"]

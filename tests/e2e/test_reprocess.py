@@ -106,9 +106,9 @@ def test_reprocess_of_a_prefix_reruns_exactly_those_photos(
         rerun = [k for k in KEYS if after[k]["executionArn"] != before[k]["executionArn"]]
         assert rerun == [f"{PREFIX}a/1.jpg", f"{PREFIX}a/2.jpg"]
         for key in rerun:
-            arn = after[key]["executionArn"]
-            assert arn.endswith("-r" + summary["run"])
-            assert content_stem(arn) == content_stem(before[key]["executionArn"])  # same bytes
+            name = after[key]["executionName"]
+            assert name.endswith("-r" + summary["run"])
+            assert content_stem(name) == content_stem(before[key]["executionName"])  # same bytes
             assert {f: after[key][f] for f in IDENTITY} == {f: before[key][f] for f in IDENTITY}
             assert "exifMake" not in after[key]  # every result replaced, in one write
             assert after[key]["tags"] == before[key]["tags"]
@@ -117,7 +117,7 @@ def test_reprocess_of_a_prefix_reruns_exactly_those_photos(
 
         code, summary, stderr = _reprocess(deployed, terraform_bin, tf_env, "--key", KEYS[3])
         assert code == 0 and summary["started"] == summary["succeeded"] == 1, (summary, stderr)
-        assert _item(local_aws, table, KEYS[3])["executionArn"].endswith("-r" + summary["run"])
+        assert _item(local_aws, table, KEYS[3])["executionName"].endswith("-r" + summary["run"])
     finally:
         _cleanup(local_aws, bucket, table)
 

@@ -2,9 +2,10 @@
 mid-run is recorded FAILED ExecutionAborted by the backstop (EventBridge -> record_terminal), and
 the same bytes uploaded again after a FAILED start one new attempt.
 
-The execution is held mid-run by a Rekognition endpoint that never answers: stopped at any other
-moment, it might already be storing its results (a Task in flight completes, on AWS too), and the
-item would rightly end SUCCEEDED.
+The execution is held mid-run by an S3 endpoint that never answers the thumbnail step: stopped
+at any other moment, it might already be storing its results (a Task in flight completes, on AWS
+too), and the item would rightly end SUCCEEDED. STANDARD only: AWS cannot stop an EXPRESS
+execution (StopExecution refuses it).
 
 The shared stack's teardown runs after it (tests/e2e/conftest.py); everything it
 creates (objects, their versions and thumbnails, items) is removed afterwards.
@@ -20,6 +21,7 @@ from PIL import Image
 
 from tests.conftest import LocalAws
 from tests.e2e.faults import env, fault, unanswering_endpoint
+from tests.e2e.runs import is_express, runs
 
 OWNER = "e2e-terminal"
 KEY = f"Incoming/{OWNER}/album/stopped.jpg"
@@ -69,15 +71,17 @@ def _cleanup(local_aws: LocalAws, bucket: str, table: str) -> None:
 def test_stopped_execution_ends_aborted_and_a_reupload_starts_one_new_attempt(
     local_aws: LocalAws, deployed
 ):
+    if is_express(deployed):
+        pytest.skip("AWS has no StopExecution for EXPRESS executions: nothing can stop one")
     outputs = deployed["outputs"]
     bucket, table = outputs["bucket_name"], outputs["image_metadata_table_name"]
     sfn, s3 = local_aws.client("stepfunctions"), local_aws.client("s3")
     body = _photo()
-    labels = outputs["function_names"]["detect_labels"]
+    thumbnails = outputs["function_names"]["generate_thumbnail"]
     try:
         with (
-            unanswering_endpoint() as rekognition,
-            fault(local_aws, labels, env(AWS_ENDPOINT_URL_REKOGNITION=rekognition)),
+            unanswering_endpoint() as s3_endpoint,
+            fault(local_aws, thumbnails, env(AWS_ENDPOINT_URL_S3=s3_endpoint)),
         ):
             s3.put_object(Bucket=bucket, Key=KEY, Body=body)
             running = _wait(
@@ -114,7 +118,7 @@ def test_stopped_execution_ends_aborted_and_a_reupload_starts_one_new_attempt(
             "a new attempt",
             interval=0.25,
         )
-        assert second["attempt"] == 2 and second["executionArn"].endswith("-a2")
+        assert second["attempt"] == 2 and second["executionName"].endswith("-a2")
         done = _wait(
             lambda: (
                 (item := _item(local_aws, table)).get("processingStatus") in ("SUCCEEDED", "FAILED")
@@ -126,13 +130,7 @@ def test_stopped_execution_ends_aborted_and_a_reupload_starts_one_new_attempt(
         )
         assert done["executionArn"] == second["executionArn"]
         assert done["processingStatus"] == "SUCCEEDED", done
-        name_prefix = first_arn.rsplit(":", 1)[1]
-        pages = sfn.get_paginator("list_executions").paginate(
-            stateMachineArn=outputs["state_machine_arn"]
-        )
-        runs = [
-            e for page in pages for e in page["executions"] if e["name"].startswith(name_prefix)
-        ]
-        assert len(runs) == 2
+        name_prefix = failed["executionName"]
+        assert len([r for r in runs(local_aws, deployed) if r.name.startswith(name_prefix)]) == 2
     finally:
         _cleanup(local_aws, bucket, table)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from image_pipeline.errors import (
     ExecutionNotAllowed,
+    ExecutionNotDescribable,
     FileTypeNotSupported,
     ImageDecodeError,
     ImageIdentifyError,
@@ -30,7 +31,12 @@ from PIL import Image
 from . import images
 from .conftest import BUCKET, STATE_MACHINE_ARN
 
-ARN = STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:") + ":photo-jpg-abc"
+NAME = "photo-jpg-abc"
+ARN = STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:") + ":" + NAME
+EXPRESS_ARN = (
+    STATE_MACHINE_ARN.replace(":stateMachine:", ":express:")
+    + f":{NAME}:2b3c4d5e-6f70-4182-9a3b-4c5d6e7f8091"
+)
 
 
 def put(s3, key: str, data: bytes) -> dict:
@@ -437,16 +443,18 @@ def test_generate_thumbnail_limit_above_pillows_own_from_env(s3, lambda_context,
 # --------------------------------------------------------------- store / record_failure
 
 
-def seed(table, status="RUNNING", arn=ARN) -> None:
-    table.put_item(
-        Item={
-            "imageID": "photo.jpg",
-            "s3key": "Incoming/photo.jpg",
-            "executionArn": arn,
-            "processingStatus": status,
-            "uploadTime": 1795608000000,
-        }
-    )
+def seed(table, status="RUNNING", name=NAME, arn: str | None = ARN) -> None:
+    """An item owned by the execution ``name`` (``arn``: what mark_running recorded, if any)."""
+    item = {
+        "imageID": "photo.jpg",
+        "s3key": "Incoming/photo.jpg",
+        "executionName": name,
+        "processingStatus": status,
+        "uploadTime": 1795608000000,
+    }
+    if arn is not None:
+        item["executionArn"] = arn
+    table.put_item(Item=item)
 
 
 def get(table) -> dict:
@@ -499,14 +507,46 @@ def test_store_metadata_tags_never_store_nulls(table, lambda_context):
 
 
 def test_store_metadata_for_a_superseded_execution_changes_nothing(table, lambda_context):
-    newer = ARN + "-newer"
-    seed(table, arn=newer)
+    newer = NAME + "-newer"
+    seed(table, name=newer, arn=ARN + "-newer")
     result = store_metadata.handler(STORE_EVENT, lambda_context)
     assert result["imageID"] == "photo.jpg"
     stored = get(table)
     assert stored["processingStatus"] == "RUNNING"
-    assert stored["executionArn"] == newer
+    assert stored["executionName"] == newer
+    assert stored["executionArn"] == ARN + "-newer"
     assert "tags" not in stored
+
+
+def test_store_metadata_owns_by_name_not_by_arn(table, lambda_context):
+    # The item's executionArn is only information: an item that names this execution is
+    # written even when its recorded ARN differs, and the final write records the event's.
+    seed(table, arn=None)
+    store_metadata.handler(STORE_EVENT, lambda_context)
+    stored = get(table)
+    assert (stored["processingStatus"], stored["executionName"]) == ("SUCCEEDED", NAME)
+    assert stored["executionArn"] == ARN
+
+
+def test_store_metadata_takes_the_name_from_an_express_arn(table, lambda_context):
+    seed(table, arn=None)
+    store_metadata.handler({**STORE_EVENT, "executionArn": EXPRESS_ARN}, lambda_context)
+    stored = get(table)
+    assert (stored["processingStatus"], stored["executionName"]) == ("SUCCEEDED", NAME)
+    assert stored["executionArn"] == EXPRESS_ARN
+
+
+def test_store_metadata_prefers_the_events_execution_name(table, lambda_context):
+    seed(table, name="run-by-name", arn=None)
+    event = {k: v for k, v in STORE_EVENT.items() if k != "executionArn"}
+    store_metadata.handler({**event, "executionName": "run-by-name"}, lambda_context)
+    stored = get(table)
+    assert stored["processingStatus"] == "SUCCEEDED"
+    assert "executionArn" not in stored  # none given: none invented
+    # A name given wins over the one in the ARN: ARN's name (NAME) does not own the item.
+    seed(table, name="run-by-name", arn=None)
+    store_metadata.handler({**STORE_EVENT, "executionName": "another-run"}, lambda_context)
+    assert get(table)["processingStatus"] == "RUNNING"
 
 
 def test_store_metadata_missing_item_is_not_created(table, lambda_context):
@@ -552,12 +592,31 @@ def test_record_failure_plain_cause_is_truncated(table, lambda_context):
 
 
 def test_record_failure_for_a_superseded_execution_changes_nothing(table, lambda_context):
-    seed(table, status="SUCCEEDED", arn=ARN + "-newer")
+    seed(table, status="SUCCEEDED", name=NAME + "-newer", arn=ARN + "-newer")
     event = {"imageID": "photo.jpg", "executionArn": ARN, "error": "States.Timeout", "cause": ""}
     result = record_failure.handler(event, lambda_context)
     assert result["processingStatus"] == "FAILED"
     stored = get(table)
     assert stored["processingStatus"] == "SUCCEEDED" and "error" not in stored
+    assert (stored["executionName"], stored["executionArn"]) == (NAME + "-newer", ARN + "-newer")
+
+
+def test_record_failure_of_an_express_execution_owns_by_name(table, lambda_context):
+    seed(table, arn=None)
+    event = {"imageID": "photo.jpg", "executionArn": EXPRESS_ARN, "error": "E", "cause": "c"}
+    record_failure.handler(event, lambda_context)
+    stored = get(table)
+    assert (stored["processingStatus"], stored["error"]) == ("FAILED", "E")
+    assert (stored["executionName"], stored["executionArn"]) == (NAME, EXPRESS_ARN)
+
+
+def test_record_failure_with_only_the_execution_name(table, lambda_context):
+    seed(table)
+    event = {"imageID": "photo.jpg", "executionName": NAME, "error": "E", "cause": "c"}
+    record_failure.handler(event, lambda_context)
+    stored = get(table)
+    assert (stored["processingStatus"], stored["error"]) == ("FAILED", "E")
+    assert stored["executionArn"] == ARN  # mark_running's, kept
 
 
 @pytest.mark.parametrize(
@@ -620,8 +679,22 @@ def test_record_failure_accepts_a_whole_catch_result(table, lambda_context):
         (store_metadata, {k: v for k, v in STORE_EVENT.items() if k != "executionArn"}),
         (store_metadata, {**STORE_EVENT, "thumbnail": {"s3Bucket": BUCKET}}),
         (record_failure, {"imageID": "photo.jpg", "error": "E", "cause": "c"}),
+        (record_failure, {"imageID": "photo.jpg", "executionArn": "photo-jpg-abc", "error": "E"}),
+        (store_metadata, {**STORE_EVENT, "executionArn": STATE_MACHINE_ARN}),
+        (store_metadata, {**STORE_EVENT, "executionArn": None, "executionName": ""}),
     ],
-    ids=["no-bucket", "null-key", "no-image-id", "list", "no-arn", "thumbnail", "failure-arn"],
+    ids=[
+        "no-bucket",
+        "null-key",
+        "no-image-id",
+        "list",
+        "no-arn",
+        "thumbnail",
+        "failure-arn",
+        "failure-name-not-arn",
+        "machine-arn",
+        "empty-name",
+    ],
 )
 def test_events_without_the_contracts_fields_are_a_named_error(
     aws, lambda_context, function, event
@@ -661,6 +734,8 @@ def test_describe_stopped_execution(sfn, lambda_context):
         "arn:aws:states:us-east-1:123456789012:execution:image-pipeline-other:run-1",
         "arn:aws:states:us-east-1:123456789012:execution:image-pipeline:",
         "arn:aws:states:us-east-1:123456789012:execution:image-pipeline:a:b",
+        "arn:aws:states:us-east-1:123456789012:express:someone-elses:run-1:0a1b2c3d",
+        "arn:aws:states:us-east-1:123456789012:express:image-pipeline-other:run-1:0a1b2c3d",
         None,
         "",
     ],
@@ -668,6 +743,20 @@ def test_describe_stopped_execution(sfn, lambda_context):
 def test_describe_execution_refuses_other_state_machines(sfn, lambda_context, arn):
     with pytest.raises(ExecutionNotAllowed):
         describe_execution.handler({"executionArn": arn}, lambda_context)
+
+
+def test_describe_execution_refuses_an_express_execution_of_this_state_machine(sfn, lambda_context):
+    from image_pipeline.clients import client
+
+    calls: list[str] = []
+    client("stepfunctions").meta.events.register(
+        "before-call.sfn.DescribeExecution", lambda **kwargs: calls.append("describe")
+    )
+    with pytest.raises(ExecutionNotDescribable) as info:
+        describe_execution.handler({"executionArn": EXPRESS_ARN}, lambda_context)
+    assert type(info.value).__name__ == "ExecutionNotDescribable"
+    assert "processingStatus" in str(info.value)
+    assert calls == []  # refused before asking AWS
 
 
 # ---------------------------------------------------------------------------- logging

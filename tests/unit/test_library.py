@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from image_pipeline import events, outcome, ownership, trigger
+from image_pipeline import events, executions, outcome, ownership, trigger
 from image_pipeline.config import StartConfig
 from image_pipeline.errors import InvalidInput
 from image_pipeline.models import S3Location, S3Notification
@@ -23,7 +23,12 @@ from .conftest import (
     s3_record,
 )
 
-ARN = STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:") + ":photo-jpg-abc"
+NAME = "photo-jpg-abc"
+ARN = STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:") + ":" + NAME
+EXPRESS_ARN = (
+    STATE_MACHINE_ARN.replace(":stateMachine:", ":express:")
+    + f":{NAME}:2b3c4d5e-6f70-4182-9a3b-4c5d6e7f8091"
+)
 CONFIG = StartConfig(table_name=TABLE, state_machine_arn=STATE_MACHINE_ARN, incoming_prefix="In/")
 
 
@@ -72,10 +77,11 @@ def test_tags_are_names_with_numeric_confidences_only():
         {"name": " ", "confidence": 1},
         42,
     ]
+    # Most confident first (events.tags sorts); those without a confidence after, in order.
     assert events.tags(raw) == [
+        {"name": "Dog", "confidence": 71.5},
         {"name": "Tree"},
         {"name": "Sky"},
-        {"name": "Dog", "confidence": 71.5},
         {"name": "Cat"},
     ]
     assert events.tags(None) == [] and events.tags("Sky") == []
@@ -120,6 +126,98 @@ def test_failure(event, expected):
     assert events.failure(event) == expected
 
 
+# ------------------------------------------------------------------ execution names
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        (ARN, NAME),
+        (EXPRESS_ARN, NAME),
+        ("arn:aws:states:eu-west-1:210987654321:execution:other-sm:run_1-x", "run_1-x"),
+        ("arn:aws-cn:states:cn-north-1:210987654321:express:sm:run-1:0a1b2c3d", "run-1"),
+    ],
+    ids=["standard", "express", "other-machine", "express-partition"],
+)
+def test_name_of_reads_the_name_in_both_arn_forms(arn, expected):
+    assert executions.name_of(arn) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        NAME,
+        "",
+        STATE_MACHINE_ARN,
+        ARN + ":extra",
+        EXPRESS_ARN.rsplit(":", 1)[0].replace(":express:", ":execution:") + ":x:y",
+        EXPRESS_ARN.rsplit(":", 1)[0],
+        EXPRESS_ARN.replace(":express:", ":execution:"),
+        ARN.replace(":execution:", ":express:"),
+        "arn:aws:lambda:us-east-1:123456789012:function:image-pipeline:live",
+    ],
+    ids=[
+        "bare-name",
+        "empty",
+        "state-machine",
+        "standard-too-long",
+        "standard-too-long-2",
+        "express-without-id",
+        "nine-parts-not-express",
+        "eight-parts-not-execution",
+        "lambda",
+    ],
+)
+def test_name_of_refuses_anything_but_an_execution_arn(value):
+    with pytest.raises(ValueError, match="Not a Step Functions execution ARN"):
+        executions.name_of(value)
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"executionName": "by-name"}, "by-name"),
+        ({"executionName": "by-name", "executionArn": ARN}, "by-name"),
+        ({"executionArn": ARN}, NAME),
+        ({"executionArn": EXPRESS_ARN}, NAME),
+        ({"executionName": "", "executionArn": EXPRESS_ARN}, NAME),
+        ({"executionName": None, "executionArn": ARN}, NAME),
+    ],
+    ids=["name", "name-wins", "standard-arn", "express-arn", "empty-name", "null-name"],
+)
+def test_execution_name_from_the_event(event, expected):
+    assert events.execution_name(event) == expected
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"executionName": ""},
+        {"executionArn": ""},
+        {"executionArn": None},
+        {"executionArn": NAME},
+        {"executionArn": STATE_MACHINE_ARN},
+        {"executionName": 7, "executionArn": 7},
+        ["executionName"],
+    ],
+    ids=[
+        "nothing",
+        "empty-name",
+        "empty-arn",
+        "null-arn",
+        "name-as-arn",
+        "machine",
+        "ints",
+        "list",
+    ],
+)
+def test_execution_name_missing_or_malformed_is_invalid_input(event):
+    with pytest.raises(InvalidInput) as info:
+        events.execution_name(event)
+    assert type(info.value).__name__ == "InvalidInput"
+
+
 # -------------------------------------------------------------- metadata, once
 
 
@@ -146,29 +244,70 @@ def test_check_stored_changes_nothing_it_accepts():
 
 
 def test_store_metadata_takes_typed_arguments(table):
-    table.put_item(Item={"imageID": "photo.jpg", "executionArn": ARN, "uploadTime": 1})
+    table.put_item(Item={"imageID": "photo.jpg", "executionName": NAME, "uploadTime": 1})
     result = outcome.store_metadata(
         TABLE,
         image_id="photo.jpg",
-        execution_arn=ARN,
+        execution_name=NAME,
         metadata={"imageFormat": "JPEG", "dimensions": {"width": 4, "height": 3}},
         tags=[{"name": "Sky", "confidence": 99.0}, {"name": "Blue"}],
         thumbnail=S3Location(BUCKET, "Thumbnails/photo.jpg"),
     )
     assert result == {"imageID": "photo.jpg", "processingStatus": "SUCCEEDED"}
     item = table.get_item(Key={"imageID": "photo.jpg"}, ConsistentRead=True)["Item"]
+    assert item["processingStatus"] == "SUCCEEDED"
     assert item["thumbnail"] == {"s3Bucket": BUCKET, "s3Key": "Thumbnails/photo.jpg"}
     assert item["dimensions"] == {"width": 4, "height": 3}
     assert [tag["name"] for tag in item["tags"]] == ["Sky", "Blue"]
+    assert "executionArn" not in item  # none given
+
+
+def test_store_metadata_records_the_arn_it_is_given(table):
+    table.put_item(Item={"imageID": "photo.jpg", "executionName": NAME, "uploadTime": 1})
+    outcome.store_metadata(
+        TABLE,
+        image_id="photo.jpg",
+        execution_name=NAME,
+        execution_arn=EXPRESS_ARN,
+        metadata={},
+        tags=[],
+        thumbnail=None,
+    )
+    item = table.get_item(Key={"imageID": "photo.jpg"}, ConsistentRead=True)["Item"]
+    assert (item["processingStatus"], item["executionArn"]) == ("SUCCEEDED", EXPRESS_ARN)
+
+
+def test_results_of_another_execution_name_are_not_stored(table):
+    # Ownership is by name: the same ARN recorded on the item does not make a write its own.
+    table.put_item(
+        Item={
+            "imageID": "photo.jpg",
+            "executionName": "newer",
+            "executionArn": ARN,
+            "uploadTime": 1,
+        }
+    )
+    outcome.store_metadata(
+        TABLE,
+        image_id="photo.jpg",
+        execution_name=NAME,
+        execution_arn=ARN,
+        metadata={},
+        tags=[],
+        thumbnail=None,
+    )
+    outcome.record_failure(TABLE, image_id="photo.jpg", execution_name=NAME, error="E", cause="c")
+    item = table.get_item(Key={"imageID": "photo.jpg"}, ConsistentRead=True)["Item"]
+    assert "processingStatus" not in item and "error" not in item
 
 
 def test_store_metadata_never_transforms_raw_metadata(table):
-    table.put_item(Item={"imageID": "photo.jpg", "executionArn": ARN, "uploadTime": 1})
+    table.put_item(Item={"imageID": "photo.jpg", "executionName": NAME, "uploadTime": 1})
     with pytest.raises(InvalidInput, match="unexpected format, height, width"):
         outcome.store_metadata(
             TABLE,
             image_id="photo.jpg",
-            execution_arn=ARN,
+            execution_name=NAME,
             metadata={"format": "JPEG", "width": 4, "height": 3},  # type: ignore[typeddict-unknown-key]
             tags=[],
             thumbnail=None,
@@ -177,10 +316,10 @@ def test_store_metadata_never_transforms_raw_metadata(table):
 
 
 def test_record_failure_takes_typed_arguments(table):
-    table.put_item(Item={"imageID": "photo.jpg", "executionArn": ARN, "uploadTime": 1})
+    table.put_item(Item={"imageID": "photo.jpg", "executionName": NAME, "uploadTime": 1})
     cause = json.dumps({"errorMessage": "The file is empty", "errorType": "ImageIdentifyError"})
     result = outcome.record_failure(
-        TABLE, image_id="photo.jpg", execution_arn=ARN, error="ImageIdentifyError", cause=cause
+        TABLE, image_id="photo.jpg", execution_name=NAME, error="ImageIdentifyError", cause=cause
     )
     assert result == {
         "imageID": "photo.jpg",
@@ -188,10 +327,19 @@ def test_record_failure_takes_typed_arguments(table):
         "error": "ImageIdentifyError",
         "cause": "The file is empty",
     }
+    item = table.get_item(Key={"imageID": "photo.jpg"}, ConsistentRead=True)["Item"]
+    assert (item["processingStatus"], item["error"]) == ("FAILED", "ImageIdentifyError")
     unknown = outcome.record_failure(
-        TABLE, image_id="photo.jpg", execution_arn=ARN, error=None, cause=None
+        TABLE,
+        image_id="photo.jpg",
+        execution_name=NAME,
+        execution_arn=EXPRESS_ARN,
+        error=None,
+        cause=None,
     )
     assert (unknown["error"], unknown["cause"]) == ("UnknownError", "No cause given")
+    item = table.get_item(Key={"imageID": "photo.jpg"}, ConsistentRead=True)["Item"]
+    assert (item["error"], item["executionArn"]) == ("UnknownError", EXPRESS_ARN)
 
 
 # --------------------------------------------------------------------- start

@@ -4,7 +4,7 @@ with ObjectRemoved records, on an in-process moto versioned bucket)."""
 from __future__ import annotations
 
 import pytest
-from image_pipeline import records
+from image_pipeline import executions, records
 from image_pipeline.handlers import start_execution
 
 from .conftest import BUCKET, OWNER, TABLE, s3_event, s3_record
@@ -108,7 +108,7 @@ def test_deleting_the_current_version_processes_the_one_current_again(
     later = "2026-11-25T12:05:00.000Z"
     start_execution.handler(s3_event(created(new, at=later)), lambda_context)
     put(bucket, THUMBNAIL, b"thumb of new")
-    replaced = item(stack)["executionArn"]
+    replaced = item(stack)["executionName"]
     bucket.delete_object(Bucket=BUCKET, Key=KEY, VersionId=new["VersionId"])
 
     event = s3_event(removed(new["VersionId"]))
@@ -116,15 +116,17 @@ def test_deleting_the_current_version_processes_the_one_current_again(
 
     assert [r["itemRemoved"] for r in result["removed"]] == [True]
     [restarted] = result["started"]
+    name = executions.name_of(restarted["executionArn"])
     current = item(stack)
-    assert current["executionArn"] == restarted["executionArn"] != replaced
+    assert current["executionName"] == name != replaced
+    assert current["executionArn"] == restarted["executionArn"]
     assert current["processingStatus"] == "RUNNING"
-    assert "-r" in restarted["executionArn"].rsplit(":", 1)[1]  # not the old upload's name
+    assert "-r" in name  # not the old upload's name
     assert versions(bucket, THUMBNAIL) == []
     # Redelivered: the restored photo is the current one now; nothing removed, nothing started.
     again = start_execution.handler(event, lambda_context)
     assert again["removed"] == [] and again["started"] == []
-    assert item(stack)["executionArn"] == restarted["executionArn"]
+    assert item(stack)["executionName"] == name
 
 
 def test_an_upload_hidden_by_a_delete_marker_starts_nothing(stack, bucket, lambda_context):
@@ -139,11 +141,63 @@ def test_an_upload_hidden_by_a_delete_marker_starts_nothing(stack, bucket, lambd
 def test_an_item_a_newer_upload_owns_is_never_deleted(stack):
     records.put_pending(
         TABLE,
-        records.PendingItem(
-            image_id=IMAGE_ID, s3_key=KEY, upload_time=2, execution_arn="arn:newer"
+        records.PendingItem(image_id=IMAGE_ID, s3_key=KEY, upload_time=2, execution_name="newer"),
+    )
+    assert records.mark_running(TABLE, IMAGE_ID, "newer", "arn:older") is True
+    # Ownership is the name: the ARN recorded on the item does not own it.
+    assert records.delete_if_owned(TABLE, IMAGE_ID, "older") is False
+    assert records.delete_if_owned(TABLE, IMAGE_ID, "arn:older") is False
+    assert item(stack)["executionName"] == "newer"
+    assert records.delete_if_owned(TABLE, IMAGE_ID, "newer") is True
+    assert item(stack) is None
+
+
+def test_removing_a_photo_an_express_execution_runs_stops_nothing(stack, bucket, lambda_context):
+    from image_pipeline.clients import client
+
+    first = put(bucket, KEY, b"photo")
+    name = executions.execution_name(BUCKET, KEY, first["ETag"].strip('"'))
+    express_arn = f"arn:aws:states:us-east-1:123456789012:express:image-pipeline:{name}:0a1b2c3d"
+    records.put_pending(
+        TABLE,
+        records.PendingItem(image_id=IMAGE_ID, s3_key=KEY, upload_time=1, execution_name=name),
+    )
+    records.mark_running(TABLE, IMAGE_ID, name, express_arn)
+    stops: list[dict] = []
+    client("stepfunctions").meta.events.register(
+        "before-call.sfn.StopExecution", lambda params, **kwargs: stops.append(params)
+    )
+    marker = bucket.delete_object(Bucket=BUCKET, Key=KEY)["VersionId"]
+
+    event = s3_event(removed(marker, name="ObjectRemoved:DeleteMarkerCreated"))
+    result = start_execution.handler(event, lambda_context)
+
+    assert [r["itemRemoved"] for r in result["removed"]] == [True]
+    assert item(stack) is None
+    assert stops == []  # EXPRESS executions cannot be stopped: their writes miss instead
+
+
+def test_deleting_an_older_version_leaves_a_photo_an_express_execution_runs(
+    stack, bucket, lambda_context, monkeypatch
+):
+    # An EXPRESS ARN ends in an id, not the name: which bytes the item describes is told by
+    # its executionName.
+    monkeypatch.setattr(
+        executions,
+        "start",
+        lambda machine, name, payload: (
+            f"arn:aws:states:us-east-1:123456789012:express:image-pipeline:{name}:0a1b2c3d"
         ),
     )
-    assert records.delete_if_owned(TABLE, IMAGE_ID, "arn:older") is False
-    assert item(stack)["executionArn"] == "arn:newer"
-    assert records.delete_if_owned(TABLE, IMAGE_ID, "arn:newer") is True
-    assert item(stack) is None
+    old = put(bucket, KEY, b"old bytes")
+    new = put(bucket, KEY, b"new bytes")
+    [started] = start_execution.handler(s3_event(created(new)), lambda_context)["started"]
+    assert executions.is_express(started["executionArn"])
+    before = item(stack)
+    bucket.delete_object(Bucket=BUCKET, Key=KEY, VersionId=old["VersionId"])
+
+    result = start_execution.handler(s3_event(removed(old["VersionId"])), lambda_context)
+
+    assert result["removed"] == []
+    assert result["skipped"] == [{"s3Key": KEY, "reason": "a current version remains"}]
+    assert item(stack) == before

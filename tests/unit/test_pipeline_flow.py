@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from image_pipeline.executions import name_of
 from image_pipeline.handlers import (
     detect_labels,
     extract_metadata,
@@ -49,7 +50,8 @@ def run_state_machine(state: dict, execution_arn: str, ctx) -> str:
             store_metadata.handler(
                 {
                     "imageID": state["imageID"],
-                    "executionArn": execution_arn,
+                    "executionName": name_of(execution_arn),  # $$.Execution.Name
+                    "executionArn": execution_arn,  # $$.Execution.Id
                     "metadata": state["extractedMetadata"],
                     "tags": state["parallelResults"][0],
                     "thumbnail": state["parallelResults"][1],
@@ -62,6 +64,7 @@ def run_state_machine(state: dict, execution_arn: str, ctx) -> str:
     record_failure.handler(
         {
             "imageID": state["imageID"],
+            "executionName": name_of(execution_arn),
             "executionArn": execution_arn,
             "error": state["error"]["Error"],
             "cause": state["error"]["Cause"],
@@ -87,7 +90,9 @@ def stored_item(stack, image_id: str) -> dict:
 def upload_and_run(stack, key: str, data: bytes, ctx) -> dict:
     arn, state = start(stack, key, data, ctx)
     run_state_machine(state, arn, ctx)
-    return stored_item(stack, state["imageID"])
+    item = stored_item(stack, state["imageID"])
+    assert (item["executionName"], item["executionArn"]) == (name_of(arn), arn)
+    return item
 
 
 def test_real_photo_ends_succeeded_with_everything(stack, lambda_context):

@@ -27,7 +27,8 @@ from tests.unit.conftest import BUCKET, OTHER, OWNER, STATE_MACHINE_ARN, TABLE
 CONFIG = RunConfig(BUCKET, TABLE, STATE_MACHINE_ARN, "Incoming/")
 KEY = f"Incoming/{OWNER}/album/photo.jpg"
 IMAGE_ID = KEY.removeprefix("Incoming/")
-OLD_ARN = executions.execution_arn(STATE_MACHINE_ARN, "photo-jpg-00000000000000000000")
+OLD_NAME = "photo-jpg-00000000000000000000"
+OLD_ARN = executions.execution_arn(STATE_MACHINE_ARN, OLD_NAME)
 
 
 def succeeded_item(table, image_id: str = IMAGE_ID, **extra) -> dict:
@@ -37,6 +38,7 @@ def succeeded_item(table, image_id: str = IMAGE_ID, **extra) -> dict:
         "userID": image_id.split("/")[0],
         "albumID": image_id.split("/")[0] + "/album",
         "uploadTime": 1_700_000_000_000,
+        "executionName": OLD_NAME,
         "executionArn": OLD_ARN,
         "processingStatus": "SUCCEEDED",
         "attempt": 1,
@@ -66,10 +68,12 @@ def test_a_succeeded_photo_runs_again_keeping_its_identity_and_results(stack):
 
     assert done["outcome"] == "started"
     arn = done["executionArn"]
-    assert arn != OLD_ARN and arn.endswith("-rabc123")
+    name = executions.name_of(arn)
+    assert name != OLD_NAME and name.endswith("-rabc123")
     assert executions.content_stem(arn).startswith("photo-jpg-")
     item = get(stack["table"])
-    assert item["processingStatus"] == "RUNNING" and item["executionArn"] == arn
+    assert item["processingStatus"] == "RUNNING" and item["executionName"] == name
+    assert item["executionArn"] == arn  # StartExecution's answer, recorded by mark_running
     for kept in ("s3key", "userID", "albumID", "uploadTime", "exifMake", "tags", "thumbnail"):
         assert item[kept] == before[kept], kept
     (execution,) = started(stack["sfn"])
@@ -89,10 +93,10 @@ def test_a_succeeded_photo_runs_again_keeping_its_identity_and_results(stack):
 def test_the_new_results_replace_all_the_old_ones_in_one_write(stack):
     stack["s3"].put_object(Bucket=BUCKET, Key=KEY, Body=b"jpeg")
     succeeded_item(stack["table"], geo={"latitude": Decimal("1"), "longitude": Decimal("2")})
-    arn = restart(CONFIG, KEY, run="abc123")["executionArn"]
+    name = executions.name_of(restart(CONFIG, KEY, run="abc123")["executionArn"])
 
     assert records.store_success(
-        TABLE, IMAGE_ID, arn, {"imageFormat": "PNG", "fileSize": 4}, [{"name": "New"}], None
+        TABLE, IMAGE_ID, name, {"imageFormat": "PNG", "fileSize": 4}, [{"name": "New"}], None
     )
 
     item = get(stack["table"])
@@ -108,8 +112,24 @@ def test_a_late_result_of_the_old_execution_changes_nothing(stack):
     succeeded_item(stack["table"])
     restart(CONFIG, KEY, run="abc123")
     location = S3Location(BUCKET, "Thumbnails/x")
-    assert not records.store_success(TABLE, IMAGE_ID, OLD_ARN, {}, [], location)
-    assert get(stack["table"])["exifMake"] == "OldCam"
+    assert not records.store_success(TABLE, IMAGE_ID, OLD_NAME, {}, [], location, OLD_ARN)
+    assert not records.store_failure(TABLE, IMAGE_ID, OLD_NAME, "E", "late", OLD_ARN)
+    item = get(stack["table"])
+    assert item["exifMake"] == "OldCam" and item["processingStatus"] == "RUNNING"
+    assert item["executionArn"] != OLD_ARN
+
+
+def test_a_run_prepared_but_not_started_names_no_arn(stack):
+    stack["s3"].put_object(Bucket=BUCKET, Key=KEY, Body=b"jpeg")
+    succeeded_item(stack["table"])
+
+    prepared = prepare(CONFIG, KEY, "abc123")
+
+    assert prepared.outcome == "start" and prepared.execution_arn is None
+    item = get(stack["table"])
+    assert (item["processingStatus"], item["executionName"]) == ("PENDING", prepared.name)
+    assert "executionArn" not in item  # the old execution's ARN is gone with its ownership
+    assert item["exifMake"] == "OldCam"  # its results are kept until the new ones
 
 
 @pytest.mark.parametrize("status", ["PENDING", "RUNNING"])
@@ -120,7 +140,8 @@ def test_a_photo_still_in_progress_is_never_reprocessed(stack, status):
     done = restart(CONFIG, KEY, run="abc123")
 
     assert done["outcome"] == "skipped" and status in done["reason"]
-    assert get(stack["table"])["executionArn"] == OLD_ARN
+    item = get(stack["table"])
+    assert (item["executionName"], item["executionArn"]) == (OLD_NAME, OLD_ARN)
     assert started(stack["sfn"]) == []
 
 
@@ -143,21 +164,22 @@ def test_the_same_run_again_starts_nothing_new(stack):
     again = restart(CONFIG, KEY, run="abc123")
 
     assert again["outcome"] == "skipped" and again["reason"] == "already started"
+    assert again["executionArn"] == first["executionArn"]
     assert [e["executionArn"] for e in started(stack["sfn"])] == [first["executionArn"]]
 
 
 def test_a_newer_upload_meanwhile_is_never_overwritten(stack, monkeypatch):
     stack["s3"].put_object(Bucket=BUCKET, Key=KEY, Body=b"jpeg")
     succeeded_item(stack["table"])
-    newer = executions.execution_arn(STATE_MACHINE_ARN, "photo-jpg-11111111111111111111")
+    newer = "photo-jpg-11111111111111111111"
     original_get = records.get
 
     def get_then_upload(table: str, image_id: str):
         current = original_get(table, image_id)
         stack["table"].update_item(
             Key={"imageID": IMAGE_ID},
-            UpdateExpression="SET executionArn = :a, processingStatus = :s",
-            ExpressionAttributeValues={":a": newer, ":s": "PENDING"},
+            UpdateExpression="SET executionName = :n, processingStatus = :s REMOVE executionArn",
+            ExpressionAttributeValues={":n": newer, ":s": "PENDING"},
         )
         return current
 
@@ -165,7 +187,7 @@ def test_a_newer_upload_meanwhile_is_never_overwritten(stack, monkeypatch):
     done = restart(CONFIG, KEY, run="abc123")
 
     assert done["outcome"] == "skipped" and done["reason"] == "the item changed meanwhile"
-    assert stack["table"].get_item(Key={"imageID": IMAGE_ID})["Item"]["executionArn"] == newer
+    assert stack["table"].get_item(Key={"imageID": IMAGE_ID})["Item"]["executionName"] == newer
     assert started(stack["sfn"]) == []
 
 
@@ -208,7 +230,8 @@ def test_backfill_writes_a_missing_item_and_names_the_run_after_the_backfill(sta
     assert decision["name"].endswith(f"-r{run}") and len(decision["name"]) <= 80
     item = get(stack["table"])
     assert item["processingStatus"] == "PENDING"
-    assert item["executionArn"] == executions.execution_arn(STATE_MACHINE_ARN, decision["name"])
+    assert item["executionName"] == decision["name"]
+    assert "executionArn" not in item  # known only once the backfill starts it
     assert item["userID"] == OWNER and item["albumID"] == f"{OWNER}/album"
     assert decision["input"]["uploadTime"] == item["uploadTime"] > 0
     # The state machine starts it: nothing started here.
@@ -252,7 +275,7 @@ def test_the_web_app_reprocesses_only_the_callers_own_photos(stack):
     assert [(d["imageID"], d["error"]) for d in done["refused"]] == [
         (theirs, "ReprocessNotAllowed")
     ]
-    assert get(stack["table"], theirs)["executionArn"] == OLD_ARN
+    assert get(stack["table"], theirs)["executionName"] == OLD_NAME
 
 
 @pytest.mark.parametrize("identity", [None, "", "not-an-identity"])
@@ -320,15 +343,19 @@ def test_wait_reports_terminal_superseded_and_unfinished_items(stack):
     succeeded_item(stack["table"])
     succeeded_item(stack["table"], "a/b/failed.jpg", processingStatus="FAILED")
     succeeded_item(stack["table"], "a/b/running.jpg", processingStatus="RUNNING")
-    expected = {IMAGE_ID: OLD_ARN, "a/b/failed.jpg": OLD_ARN, "a/b/running.jpg": OLD_ARN}
+    # A newer run owns this one (the same ARN recorded, as information, does not matter).
+    succeeded_item(stack["table"], "a/b/newer.jpg", executionName="photo-jpg-newer")
+    expected = {IMAGE_ID: OLD_NAME, "a/b/failed.jpg": OLD_NAME, "a/b/running.jpg": OLD_NAME}
+    superseded = {"a/b/gone.jpg": OLD_NAME, "a/b/newer.jpg": OLD_NAME}
 
-    outcome = wait(TABLE, {**expected, "a/b/gone.jpg": OLD_ARN}, timeout_s=0, poll_s=0)
+    outcome = wait(TABLE, {**expected, **superseded}, timeout_s=0, poll_s=0)
 
     assert outcome == {
         IMAGE_ID: "SUCCEEDED",
         "a/b/failed.jpg": "FAILED",
         "a/b/running.jpg": "RUNNING",
         "a/b/gone.jpg": "SUPERSEDED",
+        "a/b/newer.jpg": "SUPERSEDED",
     }
     assert prepare(CONFIG, KEY, "r1").outcome == "start"
 
@@ -346,6 +373,8 @@ def test_a_backfill_start_that_failed_is_recorded_on_the_item(stack, lambda_cont
     recorded = handler.handler(event, lambda_context)
 
     assert recorded["recorded"] is True
+    assert (recorded["imageID"], recorded["executionName"]) == (IMAGE_ID, decision["name"])
+    assert "executionArn" not in recorded
     item = get(stack["table"])
     assert item["processingStatus"] == "FAILED" and item["error"] == "StartFailed"
     assert "ExecutionAlreadyExists" in item["cause"]

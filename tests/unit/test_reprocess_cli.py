@@ -46,6 +46,7 @@ def _succeeded(table, key: str) -> None:
             "s3key": key,
             "userID": OWNER,
             "uploadTime": 1,
+            "executionName": "old",
             "executionArn": STATE_MACHINE_ARN.replace("stateMachine", "execution") + ":old",
             "processingStatus": "SUCCEEDED",
         }
@@ -67,6 +68,36 @@ def test_a_prefix_starts_exactly_its_photos(stack, terraform, capsys):
         for e in stack["sfn"].list_executions(stateMachineArn=STATE_MACHINE_ARN)["executions"]
     ]
     assert len(names) == 2 and all(n.endswith("-r" + summary["run"]) for n in names)
+    items = [stack["table"].get_item(Key={"imageID": k.removeprefix("Incoming/")}) for k in KEYS]
+    owners = [got["Item"]["executionName"] for got in items]
+    assert sorted(owners[:2]) == sorted(names)
+    assert owners[2] == "old"  # outside the prefix: still the old run's
+
+
+def test_wait_is_given_the_started_execution_names(stack, terraform, capsys, monkeypatch):
+    from image_pipeline import executions, reprocess
+
+    stack["s3"].put_object(Bucket=BUCKET, Key=KEYS[0], Body=b"x")
+    image_id = KEYS[0].removeprefix("Incoming/")
+    express = STATE_MACHINE_ARN.replace(":stateMachine:", ":express:")
+    monkeypatch.setattr(
+        executions, "start", lambda machine, name, payload: f"{express}:{name}:0a1b2c3d-uuid"
+    )
+    waited: dict[str, str] = {}
+
+    def wait(table, started, timeout_s):
+        waited.update(started)
+        return dict.fromkeys(started, "SUCCEEDED")
+
+    monkeypatch.setattr(reprocess, "wait", wait)
+
+    code, summary, _ = _run(capsys, terraform, "--key", KEYS[0])
+
+    assert code == 0 and summary["started"] == 1
+    item = stack["table"].get_item(Key={"imageID": image_id})["Item"]
+    assert waited == {image_id: item["executionName"]}
+    assert item["executionName"].endswith("-r" + summary["run"])
+    assert item["executionArn"] == f"{express}:{item['executionName']}:0a1b2c3d-uuid"
 
 
 def test_finished_runs_are_counted_and_exit_0(stack, terraform, capsys, monkeypatch):

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
-from image_pipeline.executions import execution_arn, execution_name
+from image_pipeline import executions as execution_api
+from image_pipeline import outcome, records
+from image_pipeline.executions import execution_arn, execution_name, name_of
 from image_pipeline.handlers import start_execution
+from image_pipeline.models import S3Location
 
-from .conftest import BUCKET, OTHER, OWNER, STATE_MACHINE_ARN, load_event, s3_event, s3_record
+from .conftest import (
+    BUCKET,
+    OTHER,
+    OWNER,
+    STATE_MACHINE_ARN,
+    TABLE,
+    load_event,
+    s3_event,
+    s3_record,
+)
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 KEY = f"Incoming/{OWNER}/Holidays/photo.jpg"
@@ -50,6 +63,7 @@ def test_single_record_writes_item_and_starts_execution(stack, lambda_context):
     assert stored["userID"] == OWNER
     assert stored["albumID"] == f"{OWNER}/Holidays"
     assert stored["uploadTime"] == 1795608000000  # 2026-11-25T12:00:00Z in epoch ms
+    assert stored["executionName"] == name
     assert stored["executionArn"] == arn
     assert stored["processingStatus"] == "RUNNING"
 
@@ -260,6 +274,7 @@ def test_a_corrected_upload_replaces_a_refused_one(stack, lambda_context):
     [started] = start_execution.handler(s3_event(good), lambda_context)["started"]
     stored = item(stack["table"], IMAGE_ID)
     assert stored["processingStatus"] == "RUNNING"
+    assert stored["executionName"] == name_of(started["executionArn"])
     assert stored["executionArn"] == started["executionArn"]
 
 
@@ -327,26 +342,34 @@ def test_crash_between_item_and_start_is_recovered_by_redelivery(stack, lambda_c
     stack["table"].put_item(
         Item={
             "imageID": IMAGE_ID,
-            "executionArn": execution_arn(STATE_MACHINE_ARN, name),
+            "executionName": name,  # PENDING: no ARN yet, StartExecution never answered
             "processingStatus": "PENDING",
             "uploadTime": 1795608000000,
         }
     )
     result = start_execution.handler(s3_event(record), lambda_context)
-    assert len(result["started"]) == 1
-    assert item(stack["table"], IMAGE_ID)["processingStatus"] == "RUNNING"
+    assert [s["executionArn"] for s in result["started"]] == [
+        execution_arn(STATE_MACHINE_ARN, name)
+    ]
+    stored = item(stack["table"], IMAGE_ID)
+    assert (stored["processingStatus"], stored["executionName"]) == ("RUNNING", name)
+    assert stored["executionArn"] == execution_arn(STATE_MACHINE_ARN, name)
 
 
 def test_execution_already_exists_is_not_a_failure(stack, lambda_context):
     upload(stack["s3"], KEY)
     record = s3_record(KEY)
     name = execution_name(BUCKET, KEY, record["s3"]["object"]["eTag"])
-    stack["sfn"].start_execution(stateMachineArn=STATE_MACHINE_ARN, name=name, input="{}")
+    arn = stack["sfn"].start_execution(stateMachineArn=STATE_MACHINE_ARN, name=name, input="{}")[
+        "executionArn"
+    ]
     result = start_execution.handler(s3_event(record), lambda_context)
     assert result["started"] == []
-    assert result["skipped"][0]["reason"] == "already started"
-    # the item written by this delivery is not left PENDING
-    assert item(stack["table"], IMAGE_ID)["processingStatus"] == "RUNNING"
+    assert result["skipped"] == [{"s3Key": KEY, "reason": "already started", "executionArn": arn}]
+    # the item written by this delivery is not left PENDING, and names the STANDARD execution
+    stored = item(stack["table"], IMAGE_ID)
+    assert (stored["processingStatus"], stored["executionName"]) == ("RUNNING", name)
+    assert stored["executionArn"] == arn
 
 
 def test_newer_upload_of_same_key_wins(stack, lambda_context):
@@ -354,11 +377,12 @@ def test_newer_upload_of_same_key_wins(stack, lambda_context):
     old = s3_record(KEY, etag="old", event_time="2026-11-25T12:00:00.000Z")
     new = s3_record(KEY, etag="new", event_time="2026-11-25T12:05:00.000Z")
     start_execution.handler(s3_event(new), lambda_context)
-    newer_arn = item(stack["table"], IMAGE_ID)["executionArn"]
+    newer = item(stack["table"], IMAGE_ID)
     late = start_execution.handler(s3_event(old), lambda_context)  # late redelivery of v1
     assert late["started"] == []
     assert late["skipped"][0]["reason"] == "superseded by a newer upload"
-    assert item(stack["table"], IMAGE_ID)["executionArn"] == newer_arn
+    assert item(stack["table"], IMAGE_ID)["executionName"] == newer["executionName"]
+    assert item(stack["table"], IMAGE_ID) == newer
 
 
 def test_reupload_replaces_the_item(stack, lambda_context):
@@ -368,7 +392,9 @@ def test_reupload_replaces_the_item(stack, lambda_context):
     first = start_execution.handler(s3_event(v1), lambda_context)["started"][0]
     second = start_execution.handler(s3_event(v2), lambda_context)["started"][0]
     assert first["executionArn"] != second["executionArn"]
-    assert item(stack["table"], IMAGE_ID)["executionArn"] == second["executionArn"]
+    stored = item(stack["table"], IMAGE_ID)
+    assert stored["executionName"] == name_of(second["executionArn"])
+    assert stored["executionArn"] == second["executionArn"]
 
 
 def test_object_deleted_before_trigger_ran_is_skipped(stack, lambda_context):
@@ -430,18 +456,19 @@ def test_new_content_under_the_same_key_starts_a_new_execution(stack, lambda_con
     later = s3_record(KEY, etag="b" * 32, event_time="2026-11-25T12:00:05.000Z")
     second = start_execution.handler(s3_event(later), lambda_context)
     assert first["started"][0]["executionArn"] != second["started"][0]["executionArn"]
-    assert item(stack["table"], IMAGE_ID)["executionArn"] == second["started"][0]["executionArn"]
+    stored = item(stack["table"], IMAGE_ID)
+    assert stored["executionName"] == name_of(second["started"][0]["executionArn"])
 
 
 def _owned_by_a_run(table, status: str) -> str:
     """The item as reprocess leaves it: the same bytes, a run-tagged execution, ``status``."""
     stored = item(table, IMAGE_ID)
-    name = stored["executionArn"].rsplit(":", 1)[1]
-    run_arn = execution_arn(STATE_MACHINE_ARN, f"{name}-r0123abcd")
+    run_name = f"{stored['executionName']}-r0123abcd"
+    run_arn = execution_arn(STATE_MACHINE_ARN, run_name)
     table.update_item(
         Key={"imageID": IMAGE_ID},
-        UpdateExpression="SET executionArn = :arn, processingStatus = :status",
-        ExpressionAttributeValues={":arn": run_arn, ":status": status},
+        UpdateExpression="SET executionName = :name, executionArn = :arn, processingStatus = :s",
+        ExpressionAttributeValues={":name": run_name, ":arn": run_arn, ":s": status},
     )
     return run_arn
 
@@ -459,7 +486,9 @@ def test_a_redelivered_upload_event_leaves_a_reprocessed_item_alone(stack, lambd
     assert again["skipped"] == [
         {"s3Key": KEY, "reason": "already processed", "executionArn": run_arn}
     ]
-    assert item(stack["table"], IMAGE_ID)["executionArn"] == run_arn
+    stored = item(stack["table"], IMAGE_ID)
+    assert (stored["executionName"], stored["executionArn"]) == (name_of(run_arn), run_arn)
+    assert stored["processingStatus"] == status
     assert len(executions(stack["sfn"])) == 1
 
 
@@ -473,3 +502,175 @@ def test_the_same_bytes_again_after_a_failed_run_are_the_next_attempt(stack, lam
 
     assert started["executionArn"].endswith("-a2")
     assert item(stack["table"], IMAGE_ID)["attempt"] == 2
+
+
+# ----------------------------------------------------------- StartExecution's answer
+
+EXPRESS = "arn:aws:states:us-east-1:123456789012:express:sm"
+
+
+class _StepFunctions:
+    """A stand-in Step Functions client: its answers, and the calls it got."""
+
+    def __init__(self, *answers: object) -> None:
+        self.answers = list(answers)
+        self.calls: list[dict] = []
+
+    def start_execution(self, **params: str) -> dict:
+        self.calls.append(params)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def _client_error(code: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": code}}, "StartExecution")
+
+
+def _patch_client(monkeypatch, fake: _StepFunctions) -> None:
+    monkeypatch.setattr(execution_api, "client", lambda service: fake)
+
+
+def test_start_returns_the_arn_step_functions_answered(monkeypatch):
+    arn = f"{EXPRESS}:photo-jpg-abc:0a1b2c3d-4e5f-4061-8a9b-0c1d2e3f4a5b"
+    fake = _StepFunctions({"executionArn": arn, "startDate": "2026-11-25T12:00:00Z"})
+    _patch_client(monkeypatch, fake)
+
+    assert execution_api.start(STATE_MACHINE_ARN, "photo-jpg-abc", {"imageID": "x"}) == arn
+    assert fake.calls == [
+        {"stateMachineArn": STATE_MACHINE_ARN, "name": "photo-jpg-abc", "input": '{"imageID": "x"}'}
+    ]
+
+
+def test_start_returns_none_when_the_execution_already_exists(monkeypatch):
+    _patch_client(monkeypatch, _StepFunctions(_client_error("ExecutionAlreadyExists")))
+    assert execution_api.start(STATE_MACHINE_ARN, "photo-jpg-abc", {}) is None
+
+
+@pytest.mark.parametrize("code", ["ExecutionLimitExceeded", "StateMachineDoesNotExist", ""])
+def test_start_raises_any_other_error(monkeypatch, code):
+    error = _client_error(code) if code else RuntimeError("network down")
+    _patch_client(monkeypatch, _StepFunctions(error))
+    with pytest.raises(type(error)):
+        execution_api.start(STATE_MACHINE_ARN, "photo-jpg-abc", {})
+
+
+def test_start_against_moto_answers_the_standard_arn(sfn):
+    arn = execution_api.start(STATE_MACHINE_ARN, "run-1", {"imageID": "a"})
+    assert arn == execution_arn(STATE_MACHINE_ARN, "run-1")
+    assert sfn.describe_execution(executionArn=arn)["name"] == "run-1"
+    # The same name with the same input while it runs is the same start (StartExecution is
+    # idempotent then); with another input, the name is taken: None.
+    assert execution_api.start(STATE_MACHINE_ARN, "run-1", {"imageID": "a"}) == arn
+    assert execution_api.start(STATE_MACHINE_ARN, "run-1", {"imageID": "b"}) is None
+
+
+def _express_start(monkeypatch) -> list[str]:
+    """executions.start as EXPRESS answers it: a new ARN every time, a name never refused."""
+    started: list[str] = []
+
+    def start(state_machine_arn: str, name: str, payload: dict) -> str:
+        assert state_machine_arn == STATE_MACHINE_ARN
+        arn = f"{EXPRESS}:{name}:0a1b2c3d-0000-4000-8000-{len(started):012d}"
+        started.append(arn)
+        return arn
+
+    monkeypatch.setattr(execution_api, "start", start)
+    return started
+
+
+def test_the_trigger_records_the_arn_start_execution_answered(stack, lambda_context, monkeypatch):
+    started = _express_start(monkeypatch)
+    upload(stack["s3"], KEY)
+    record = s3_record(KEY)
+    name = execution_name(BUCKET, KEY, record["s3"]["object"]["eTag"])
+
+    result = start_execution.handler(s3_event(record), lambda_context)
+
+    [arn] = started
+    assert arn == f"{EXPRESS}:{name}:0a1b2c3d-0000-4000-8000-000000000000"
+    assert result["started"] == [{"s3Key": KEY, "imageID": IMAGE_ID, "executionArn": arn}]
+    stored = item(stack["table"], IMAGE_ID)
+    assert stored["processingStatus"] == "RUNNING"
+    assert (stored["executionName"], stored["executionArn"]) == (name, arn)
+    assert executions(stack["sfn"]) == []  # nothing derived a STANDARD ARN and started it
+
+
+def test_a_second_express_start_of_the_same_name_leaves_one_item(
+    stack, lambda_context, monkeypatch
+):
+    started = _express_start(monkeypatch)
+    upload(stack["s3"], KEY)
+    record = s3_record(KEY)
+    name = execution_name(BUCKET, KEY, record["s3"]["object"]["eTag"])
+    # The first delivery started its execution, then stopped before marking RUNNING.
+    original_mark_running = records.mark_running
+
+    def stopped(*args: object) -> bool:
+        raise RuntimeError("the function stopped")
+
+    monkeypatch.setattr(records, "mark_running", stopped)
+    with pytest.raises(RuntimeError, match="1 record"):
+        start_execution.handler(s3_event(record), lambda_context)
+    assert item(stack["table"], IMAGE_ID)["processingStatus"] == "PENDING"
+    monkeypatch.setattr(records, "mark_running", original_mark_running)
+
+    # Redelivered: EXPRESS refuses no name, so a second execution of the same name starts.
+    again = start_execution.handler(s3_event(record), lambda_context)
+
+    first, second = started
+    assert first != second and name_of(first) == name_of(second) == name
+    assert again["started"] == [{"s3Key": KEY, "imageID": IMAGE_ID, "executionArn": second}]
+    stored = item(stack["table"], IMAGE_ID)
+    assert (stored["processingStatus"], stored["executionName"]) == ("RUNNING", name)
+    assert stored["executionArn"] == second
+
+    # Both executions own the item by its name; each one's final write is the same write.
+    results = {
+        "metadata": {"imageFormat": "JPEG", "fileSize": 1},
+        "tags": [{"name": "Sky", "confidence": 99.5}],
+        "thumbnail": S3Location(BUCKET, f"Thumbnails/{IMAGE_ID}"),
+    }
+    written: list[dict] = []
+    for arn in (second, first):
+        outcome.store_metadata(
+            TABLE, image_id=IMAGE_ID, execution_name=name, execution_arn=arn, **results
+        )
+        done = item(stack["table"], IMAGE_ID)
+        assert (done["processingStatus"], done["executionName"]) == ("SUCCEEDED", name)
+        assert done["executionArn"] == arn  # information only: the last writer's
+        written.append({k: v for k, v in done.items() if k != "executionArn"})
+    assert written[0] == written[1]
+    assert written[0]["tags"] == [{"name": "Sky", "confidence": Decimal("99.5")}]
+    # The backstop after either one's end: already terminal, nothing overwritten.
+    assert not records.store_terminal(TABLE, IMAGE_ID, name, "ExecutionFailed", "x", first)
+    # A late RUNNING of either changes nothing, and there is one item.
+    assert records.mark_running(TABLE, IMAGE_ID, name, first) is False
+    assert item(stack["table"], IMAGE_ID)["processingStatus"] == "SUCCEEDED"
+    assert stack["table"].scan()["Count"] == 1
+
+
+def test_same_bytes_after_a_failed_express_execution_are_the_next_attempt(
+    stack, lambda_context, monkeypatch
+):
+    # Which bytes an item's execution ran on is told by executionName (an EXPRESS ARN ends in
+    # an id, not the name).
+    started = _express_start(monkeypatch)
+    upload(stack["s3"], KEY)
+    start_execution.handler(s3_event(s3_record(KEY)), lambda_context)
+    stack["table"].update_item(
+        Key={"imageID": IMAGE_ID},
+        UpdateExpression="SET processingStatus = :s",
+        ExpressionAttributeValues={":s": "FAILED"},
+    )
+
+    later = s3_record(KEY, event_time="2026-11-25T13:00:00.000Z")
+    [again] = start_execution.handler(s3_event(later), lambda_context)["started"]
+
+    assert len(started) == 2 and again["executionArn"] == started[1]
+    stored = item(stack["table"], IMAGE_ID)
+    assert stored["attempt"] == 2 and stored["executionName"].endswith("-a2")
+    assert name_of(started[1]) == stored["executionName"]

@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from image_pipeline import executions as sfn_calls
-from image_pipeline.executions import execution_arn, execution_name
+from image_pipeline.executions import execution_arn, execution_name, name_of
 from image_pipeline.handlers import record_terminal, start_execution
 
 from .conftest import BUCKET, OWNER, STATE_MACHINE_ARN, s3_event, s3_record
@@ -27,11 +27,18 @@ def executions(sfn) -> list[dict]:
     return sfn.list_executions(stateMachineArn=STATE_MACHINE_ARN)["executions"]
 
 
-def put_item(table, status: str, arn: str, **extra: Any) -> None:
-    table.put_item(
-        Item={"imageID": IMAGE_ID, "s3key": KEY, "processingStatus": status, "executionArn": arn}
-        | extra
-    )
+def put_item(table, status: str, arn: str | None, name: str | None = None, **extra: Any) -> None:
+    """The item owned by the execution ``name`` (``arn``'s name by default); ``arn`` recorded
+    as mark_running records it (None: not recorded, as while PENDING)."""
+    owned = {
+        "imageID": IMAGE_ID,
+        "s3key": KEY,
+        "processingStatus": status,
+        "executionName": name or name_of(str(arn)),
+    }
+    if arn is not None:
+        owned["executionArn"] = arn
+    table.put_item(Item=owned | extra)
 
 
 def status_event(status: str, arn: str, machine: str = STATE_MACHINE_ARN, **detail: Any) -> dict:
@@ -73,7 +80,7 @@ ARN = execution_arn(STATE_MACHINE_ARN, "photo-jpg-0123")
 def test_backstop_records_an_execution_that_ended_badly(
     table, lambda_context, status, detail, error, cause, before
 ):
-    put_item(table, before, ARN)
+    put_item(table, before, ARN if before == "RUNNING" else None, name="photo-jpg-0123")
     result = record_terminal.handler(status_event(status, ARN, **detail), lambda_context)
     assert result["recorded"] is True
     stored = item(table)
@@ -82,6 +89,8 @@ def test_backstop_records_an_execution_that_ended_badly(
         error,
         cause,
     )
+    # Owned by the name in the event's ARN; that ARN recorded by this last write.
+    assert (stored["executionName"], stored["executionArn"]) == ("photo-jpg-0123", ARN)
 
 
 @pytest.mark.parametrize("terminal", ["SUCCEEDED", "FAILED"])
@@ -97,6 +106,17 @@ def test_backstop_leaves_an_item_another_execution_owns(table, lambda_context):
     newer = execution_arn(STATE_MACHINE_ARN, "photo-jpg-newer")
     put_item(table, "RUNNING", newer)
     result = record_terminal.handler(status_event("TIMED_OUT", ARN), lambda_context)
+    assert result["recorded"] is False
+    stored = item(table)
+    assert stored["processingStatus"] == "RUNNING"
+    assert (stored["executionName"], stored["executionArn"]) == ("photo-jpg-newer", newer)
+
+
+def test_backstop_owns_by_the_name_not_the_recorded_arn(table, lambda_context):
+    # The recorded ARN is information only: it names no owner. An item whose ARN is this
+    # execution's but whose name is another's is left alone.
+    put_item(table, "RUNNING", ARN, name="photo-jpg-newer")
+    result = record_terminal.handler(status_event("ABORTED", ARN), lambda_context)
     assert result["recorded"] is False
     assert item(table)["processingStatus"] == "RUNNING"
 
@@ -149,6 +169,7 @@ def test_redrive_starts_the_object_again(stack, lambda_context):
     assert start_execution.handler(batch, lambda_context) == {"batchItemFailures": []}
     [run] = executions(stack["sfn"])
     assert item(stack["table"])["processingStatus"] == "RUNNING"
+    assert item(stack["table"])["executionName"] == run["name"]
     assert item(stack["table"])["executionArn"] == run["executionArn"]
     # Redriven again (the message delivered twice): still one execution.
     start_execution.handler(batch, lambda_context)
@@ -174,9 +195,10 @@ def test_redrive_of_an_object_never_written_puts_it_failed(stack, lambda_context
         start_execution.handler(batch, lambda_context)
     stored = item(stack["table"])
     assert stored["processingStatus"] == "FAILED" and stored["error"] == "StartFailed"
-    assert stored["executionArn"] == execution_arn(
-        STATE_MACHINE_ARN, execution_name(BUCKET, KEY, "0123456789abcdef0123456789abcdef")
+    assert stored["executionName"] == execution_name(
+        BUCKET, KEY, "0123456789abcdef0123456789abcdef"
     )
+    assert "executionArn" not in stored  # never started: no ARN
 
 
 def test_start_failed_never_overwrites_a_started_item(stack, lambda_context):
@@ -196,7 +218,7 @@ def test_one_bad_message_does_not_block_the_others(stack, lambda_context):
     failing = dead_letter("m1", s3_event(s3_record(other_key)))
     good = dead_letter("m2", s3_event(s3_record(KEY)))
 
-    def start(arn: str, name: str, payload: dict) -> bool:
+    def start(arn: str, name: str, payload: dict) -> str | None:
         if payload["s3Key"] == other_key:
             raise RuntimeError("states down")
         return real_start(arn, name, payload)
@@ -236,15 +258,16 @@ def test_same_bytes_after_failure_start_a_new_attempt(stack, lambda_context):
     arn2 = started["executionArn"]
     assert arn2 != arn1 and arn2.endswith("-a2") and len(arn2.rsplit(":", 1)[1]) <= 80
     stored = item(table)
-    assert (stored["attempt"], stored["executionArn"], stored["processingStatus"]) == (
+    assert (stored["attempt"], stored["executionName"], stored["processingStatus"]) == (
         2,
-        arn2,
+        name_of(arn2),
         "RUNNING",
     )
+    assert stored["executionArn"] == arn2
     assert len(executions(sfn)) == 2
     # The first event delivered again changes nothing, and starts no third run.
     start_execution.handler(s3_event(s3_record(KEY)), lambda_context)
-    assert item(table)["executionArn"] == arn2 and len(executions(sfn)) == 2
+    assert item(table)["executionName"] == name_of(arn2) and len(executions(sfn)) == 2
 
 
 def test_same_bytes_after_success_start_nothing(stack, lambda_context):

@@ -1,4 +1,5 @@
-"""Labels of an S3 image (the version start_execution saw): ``[{name, confidence}]``."""
+"""Labels of an S3 image (the version start_execution saw): ``[{name, confidence}]``; with
+``rendition`` (Rekognition refused the object) of a reduced rendition of it."""
 
 from typing import Any
 
@@ -23,4 +24,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> list[Label]:
         min_confidence=config.min_confidence,
         max_image_pixels=config.max_image_pixels,
         max_object_bytes=config.max_object_bytes,
+        rendition=event.get("rendition") is True,
     )

@@ -17,7 +17,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> FailureResult:
     return record_failure(
         TableConfig.from_env().table_name,
         image_id=events.text(event, "imageID"),
-        execution_arn=events.text(event, "executionArn"),
+        execution_name=events.execution_name(event),
+        execution_arn=events.optional_text(event, "executionArn") or None,
         error=error,
         cause=cause,
     )

@@ -16,7 +16,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> StoreResult:
     return store_metadata(
         TableConfig.from_env().table_name,
         image_id=events.text(event, "imageID"),
-        execution_arn=events.text(event, "executionArn"),
+        execution_name=events.execution_name(event),
+        execution_arn=events.optional_text(event, "executionArn") or None,
         metadata=events.stored_metadata(event),
         tags=events.tags(event.get("tags")),
         thumbnail=events.thumbnail(event.get("thumbnail")),
