@@ -331,7 +331,7 @@ def test_browser_preflight_on_an_existing_object_is_answered_from_cors(local_aws
 def test_detect_labels_reads_the_object_and_honours_its_limits(local_aws):
     s3, rekognition = local_aws.client("s3"), local_aws.client("rekognition")
     s3.create_bucket(Bucket="labels-test")
-    s3.put_object(Bucket="labels-test", Key="photo.jpg", Body=b"jpeg bytes")
+    s3.put_object(Bucket="labels-test", Key="photo.jpg", Body=b"\xff\xd8\xff jpeg bytes")
     image = {"S3Object": {"Bucket": "labels-test", "Name": "photo.jpg"}}
     labels = rekognition.detect_labels(Image=image, MaxLabels=10, MinConfidence=60)["Labels"]
     assert labels and all(label["Confidence"] >= 60 for label in labels)
@@ -353,8 +353,9 @@ def test_a_local_labeller_plugs_into_detect_labels(tmp_path):
     try:
         emulator = LocalAws(port, state)
         rekognition = emulator.client("rekognition")
-        answer = rekognition.detect_labels(Image={"Bytes": b"12345"}, MaxLabels=5, MinConfidence=50)
-        assert [label["Name"] for label in answer["Labels"]] == ["Bytes", "Size 5"]
+        png = b"\x89PNG\r\n\x1a\n"  # only the signature: Rekognition refuses any other format
+        answer = rekognition.detect_labels(Image={"Bytes": png}, MaxLabels=5, MinConfidence=50)
+        assert [label["Name"] for label in answer["Labels"]] == ["Bytes", "Size 8"]
     finally:
         local_aws_command(port, state, "stop")
 
