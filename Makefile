@@ -21,7 +21,7 @@ TF_LOCAL := terraform -chdir=$(LOCAL_ENV)
 # environments/local must name the same runtime, whatever the host's version (3.11 or later).
 LOCAL_RUNTIME = $(shell $(PY) -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
 
-.PHONY: help venv up demo down test test-fast lint bench package clean docs checkov
+.PHONY: help venv up demo down test test-fast lint bench package clean docs checkov cost
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ lint: venv ## ruff and terraform fmt.
 
 bench: venv ## Thumbnail and metadata benchmarks against baselines measured in the same run.
 	$(PY) tools/bench.py
+
+# make cost runs its own emulator and Terraform state: never make up's.
+COST_AWS_PORT ?= 4590
+COST_AWS_STATE ?= build/cost/local-aws
+cost: venv package ## Cost of 1,000 images: the original's shape, ours STANDARD and EXPRESS, measured.
+	$(PY) tools/cost.py --port $(COST_AWS_PORT) --state-dir $(COST_AWS_STATE) --runtime $(LOCAL_RUNTIME)
 
 .PHONY: webapp webapp-test
 webapp: ## Write webapp/public/config.json from environments/local and serve the web app.

@@ -54,9 +54,11 @@ class Context:
     def get_remaining_time_in_millis():
         return 30000
 
+events = iter(spec.get("events") or [])
+
 def once():
     if spec["kind"] == "handler":
-        return call(spec["event"], Context())
+        return call(next(events, spec.get("event")), Context())
     # detect_labels' fallback: the object read and reduced, then DetectLabels on the bytes.
     from image_pipeline.clients import client
     from image_pipeline.models import S3Location
@@ -127,6 +129,12 @@ def moto_server() -> Iterator[str]:
             AttributeDefinitions=[{"AttributeName": "imageID", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        machine = boto3.client("stepfunctions", endpoint_url=endpoint).create_state_machine(
+            name="bench",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn="arn:aws:iam::123456789012:role/bench",
+        )
+        os.environ["BENCH_STATE_MACHINE_ARN"] = machine["stateMachineArn"]
         yield endpoint
     finally:
         server.stop()
@@ -140,6 +148,7 @@ def _env(endpoint: str) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "IMAGE_METADATA_TABLE": TABLE,
+        "STATE_MACHINE_ARN": os.environ.get("BENCH_STATE_MACHINE_ARN", ""),
         "THUMBNAIL_PREFIX": "Thumbnails/",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -172,6 +181,40 @@ def _upload(endpoint: str, case: Case) -> dict[str, str]:
         Bucket=BUCKET, Key=key, Body=case.path.read_bytes()
     )
     return {"s3Bucket": BUCKET, "s3Key": key, "s3VersionId": put["VersionId"]}
+
+
+def _trigger(endpoint: str, case: Case, calls: int) -> dict[str, Any]:
+    """start_execution on ``calls + 1`` new uploads (a redelivered one would start nothing):
+    GetItem, HeadObject, PutItem, StartExecution, UpdateItem each."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=endpoint)
+    body = case.path.read_bytes()[: 64 * 1024]  # its size does not matter here
+    events = []
+    for n in range(calls + 1):
+        key = f"Incoming/bench/trigger/{n}.jpg"
+        put = s3.put_object(
+            Bucket=BUCKET, Key=key, Body=body, Metadata={"userid": "bench", "albumid": "bench"}
+        )
+        record = {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": "us-east-1",
+            "eventTime": "2026-12-01T12:00:00.000Z",
+            "eventName": "ObjectCreated:Put",
+            "s3": {
+                "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+                "object": {
+                    "key": key,
+                    "size": len(body),
+                    "eTag": put["ETag"].strip('"'),
+                    "versionId": put["VersionId"],
+                    "sequencer": f"{n:016X}",
+                },
+            },
+        }
+        events.append({"Records": [record]})
+    return {**_handler("start_execution", events[0]), "events": events}
 
 
 def _stored(endpoint: str, location: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -236,6 +279,15 @@ def bench_functions(cases: list[Case], calls: int = 5) -> list[FunctionRun]:
             }
             work = f"fallback rendition of {case.label}"
             runs.append(_run(endpoint, "detect_labels", work, fallback, calls))
+        runs.append(
+            _run(
+                endpoint,
+                "start_execution",
+                "one new upload",
+                _trigger(endpoint, jpeg48, calls),
+                calls,
+            )
+        )
         runs.append(
             _run(
                 endpoint,
@@ -306,12 +358,19 @@ MEMORY_TF = OUT.parent.parent / "modules" / "pipeline" / "memory.tf"
 
 
 def default_memory() -> dict[str, int]:
-    """The per-function defaults of modules/pipeline/memory.tf (``step = MB`` lines)."""
+    """The per-function defaults of modules/pipeline/memory.tf (``step = MB`` lines), and the
+    trigger module's for start_execution."""
     import re
 
     text = MEMORY_TF.read_text()
     block = text[text.index("measured_memory_sizes") : text.index("}")]
-    return {k: int(v) for k, v in re.findall(r"^\s*(\w+)\s*=\s*(\d+)", block, re.MULTILINE)}
+    sizes = {k: int(v) for k, v in re.findall(r"^\s*(\w+)\s*=\s*(\d+)", block, re.MULTILINE)}
+    # The trigger's own module: function.memory_size = optional(number, N).
+    trigger = (MEMORY_TF.parent.parent / "trigger" / "variables.tf").read_text()
+    found = re.search(r"memory_size\s*=\s*optional\(number,\s*(\d+)\)", trigger)
+    if found:
+        sizes["start_execution"] = int(found.group(1))
+    return sizes
 
 
 def save(runs: list[FunctionRun], path: Path) -> None:
