@@ -486,3 +486,44 @@ def test_json_filter_patterns_in_filter_log_events(local_aws, world):
     assert types("{ $.ok IS TRUE }") == ["ExecutionSucceeded"]
     assert types('{ $.nested.k = "photo-*" }') == ["TaskFailed"]
     assert types("{ $.nested NOT EXISTS }") == ["ExecutionFailed", "ExecutionSucceeded"]
+
+
+def test_a_standard_parent_runs_an_express_child_with_sync(local_aws, world):
+    """startExecution.sync:2 waits for an EXPRESS child and gets its output, as on AWS,
+    although nobody may describe the child directly."""
+    sfn = local_aws.client("stepfunctions")
+    parent = {
+        "StartAt": "Child",
+        "States": {
+            "Child": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Parameters": {"StateMachineArn": world["machines"]["all"], "Input": {"k": 1}},
+                "ResultSelector": {"arn.$": "$.ExecutionArn", "out.$": "$.Output"},
+                "End": True,
+            }
+        },
+    }
+    machine = sfn.create_state_machine(
+        name=f"{PREFIX}parent-{uuid.uuid4().hex[:6]}",
+        definition=json.dumps(parent),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}role",
+    )["stateMachineArn"]
+    try:
+        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        done = _poll(
+            lambda: (
+                (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d
+            ),
+            what="the parent's end",
+        )
+        assert done["status"] == "SUCCEEDED", done
+        result = json.loads(done["output"])
+        assert result["arn"].split(":")[5] == "express"
+        assert result["out"] == {
+            "id": result["arn"],
+            "name": result["arn"].split(":")[7],
+            "in": {"k": 1},
+        }
+    finally:
+        sfn.delete_state_machine(stateMachineArn=machine)

@@ -504,7 +504,48 @@ def logs_subscription_filters_deliver_as_aws() -> None:
     LogsBackend.put_subscription_filter = put_subscription_filter
 
 
+def stepfunctions_sync_tasks_wait_for_express_children() -> None:
+    """moto 5.2.5's ``states:startExecution.sync`` (and ``.sync:2``) polls DescribeExecution.
+
+    On AWS a Standard parent may run an EXPRESS child with ``.sync`` and gets its result in the
+    DescribeExecution shape, although callers may not describe Express executions themselves.
+    The interpreter polls through the public API, which refuses Express ARNs (as AWS does, see
+    ``stepfunctions_express_executions``): here its client reads an Express child from the
+    backend instead, every other call unchanged.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sfn as module,
+    )
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    original_client_for = module.boto_client_for
+
+    class ExpressAwareClient:
+        def __init__(self, client: Any) -> None:
+            self._client = client
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._client, name)
+
+        def describe_execution(self, executionArn: str) -> Any:
+            parts = executionArn.split(":")
+            if parts[5:6] != ["express"]:
+                return self._client.describe_execution(executionArn=executionArn)
+            backend = stepfunctions_parser_backends[parts[4]][parts[3]]
+            for machine in backend.state_machines:
+                for execution in getattr(machine, "executions", []):
+                    if execution.exec_arn == executionArn:
+                        return execution.to_describe_output()
+            return self._client.describe_execution(executionArn=executionArn)  # refused
+
+    def boto_client_for(*args: Any, **kwargs: Any) -> Any:
+        return ExpressAwareClient(original_client_for(*args, **kwargs))
+
+    module.boto_client_for = boto_client_for
+
+
 def apply_all() -> None:
     stepfunctions_express_executions()
+    stepfunctions_sync_tasks_wait_for_express_children()
     logs_json_filter_patterns()
     logs_subscription_filters_deliver_as_aws()
