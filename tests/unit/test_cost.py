@@ -343,3 +343,17 @@ def recorded(method: str, url: str, service: str, target: str = "", agent: str =
 )
 def test_classify_recorded_requests(entry, kind):
     assert classify(entry) == kind
+
+
+def test_the_readme_shows_the_latest_make_cost_output():
+    """docs/cost.md keeps make cost's latest output; the README shows the same text."""
+    from tests.conftest import ROOT
+
+    def table(path):
+        text = (ROOT / path).read_text()
+        start = text.index("```text\nCost of 1,000 images")
+        return text[start : text.index("```\n", start + 8)]
+
+    readme = table("README.md")
+    assert readme == table("docs/cost.md")
+    assert "Infrastructure cost as a share of the Rekognition cost" in readme
