@@ -10,6 +10,7 @@ import io
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import piexif
 import pytest
@@ -61,6 +62,15 @@ def _camera_photo(width: int, height: int, orientation: int, lat: float, lon: fl
     return out.getvalue()
 
 
+def _over_rekognition_limit() -> bytes:
+    """A 13 MP noisy JPEG of about 17 MB: more than the 15 MB Rekognition reads from S3."""
+    image = Image.effect_noise((4200, 3200), 90).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=98)
+    assert len(out.getvalue()) > 15 * 1024 * 1024
+    return out.getvalue()
+
+
 def _png_bytes(fmt: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 10, 10)).save(out, fmt)
@@ -103,7 +113,7 @@ def _wait_terminal(
 
 
 @pytest.fixture(scope="module")
-def processed(local_aws: LocalAws, deployed) -> dict[str, dict]:
+def processed(local_aws: LocalAws, deployed) -> dict[str, Any]:
     """Real photos and bad files uploaded together; every item once it is terminal."""
     truncated = (FIXTURES / "r_sony.jpg").read_bytes()
     files = {
@@ -116,10 +126,15 @@ def processed(local_aws: LocalAws, deployed) -> dict[str, dict]:
         "e2e/notes.jpg": b"not a photo at all\n",
         "e2e/truncated.jpg": truncated[: len(truncated) // 2],
         "e2e/empty.png": b"",
+        "e2e/over-15-mb.jpg": _over_rekognition_limit(),
     }
     outputs = deployed["outputs"]
+    labels = outputs["function_names"]["detect_labels"]
+    renditions_before = local_aws.function_log(labels).count("END RequestId")
     _upload_all(local_aws, outputs["bucket_name"], files)
-    return _wait_terminal(local_aws, outputs["image_metadata_table_name"], list(files))
+    items = _wait_terminal(local_aws, outputs["image_metadata_table_name"], list(files))
+    items["renditions"] = local_aws.function_log(labels).count("END RequestId") - renditions_before
+    return items
 
 
 def test_outputs_name_everything_a_user_needs(deployed):
@@ -164,6 +179,15 @@ def test_labels_are_stored_as_tags_with_confidence(processed):
         tags = processed[name]["tags"]
         assert tags, name
         assert all(t["name"] and 60 <= float(t["confidence"]) <= 100 for t in tags)
+
+
+def test_a_photo_rekognition_refuses_gets_its_labels_from_a_rendition(processed):
+    """Over 15 MB Rekognition refuses the S3 object (ImageTooLargeException): the direct call's
+    Catch sends the photo to the detect_labels function, once, which labels a rendition."""
+    item = processed["e2e/over-15-mb.jpg"]
+    assert item["processingStatus"] == "SUCCEEDED", item
+    assert item["tags"] and all(60 <= float(t["confidence"]) <= 100 for t in item["tags"])
+    assert processed["renditions"] == 1, "only the photo Rekognition refused needs a rendition"
 
 
 def test_thumbnails_exist_with_their_real_dimensions(local_aws, processed):
@@ -243,8 +267,10 @@ def test_web_app_isolates_two_signed_up_users_in_chromium(deployed):
 
 
 @pytest.mark.stack_teardown
-def test_second_plan_shows_no_changes_then_destroy_leaves_nothing(local_aws, deployed, tf_env):
-    workdir, tf_vars = deployed["workdir"], deployed["vars"]
+def test_second_plan_shows_no_changes_then_destroy_leaves_nothing(local_aws, stack, tf_env):
+    """After the last workflow type's run: the stack as that apply left it, then nothing."""
+    assert stack["applied"], "no end-to-end test applied the stack"
+    workdir, tf_vars = stack["workdir"], stack["vars"]
     plan = terraform_in(tf_env, workdir, "plan", "-input=false", "-detailed-exitcode", *tf_vars)
     assert plan.returncode == 0, plan.stdout[-3000:] + plan.stderr
     destroy = terraform_in(tf_env, workdir, "destroy", "-input=false", "-auto-approve", *tf_vars)
