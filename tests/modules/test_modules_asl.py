@@ -4,9 +4,10 @@ pipeline module's plan, checked against docs/contracts.md."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
-from tfharness import planned, readme_usage
+from tfharness import ROOT, planned, readme_usage
 
 TRANSIENT = {
     "Lambda.ServiceException",
@@ -22,6 +23,8 @@ THROTTLING = {
     "TooManyRequestsException",
     "ProvisionedThroughputExceededException",
 }
+# A direct integration names its errors <Service>.<Exception>: the same throttling, under its name.
+SDK_THROTTLING = {"ThrottlingException", "ProvisionedThroughputExceededException"}
 NAMED = {
     "ImageIdentifyError",
     "FileTypeNotSupported",
@@ -31,13 +34,40 @@ NAMED = {
     "OwnerMismatch",
 }
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}]
+LAMBDA = "arn:aws:lambda:eu-west-1:123456789012:function:photos-dev-"
+DETECT_LABELS = "arn:aws:states:::aws-sdk:rekognition:detectLabels"
+UPDATE_ITEM = "arn:aws:states:::dynamodb:updateItem"
+# The only direct service integrations, by the service that names their errors.
+SERVICES = {DETECT_LABELS: "Rekognition", UPDATE_ITEM: "DynamoDB"}
+# What Rekognition refuses to read: the rendition Lambda's cue, never retried.
+REFUSALS = ["Rekognition.ImageTooLargeException", "Rekognition.InvalidImageFormatException"]
+NEVER_RETRIED = (
+    NAMED
+    | set(REFUSALS)
+    | {
+        "States.ALL",
+        "States.TaskFailed",
+        "DynamoDB.ConditionalCheckFailedException",
+    }
+)
+TABLE = "photos-dev-ImageMetadata"
+
+
+def _definition(plan, case: str, usage: str) -> dict:
+    plan_json = plan(f"environments/case-pipeline-{case}", main_tf=usage)
+    sm = planned(plan_json)["module.pipeline.aws_sfn_state_machine.this"]
+    return json.loads(sm["definition"])
 
 
 @pytest.fixture(scope="module")
 def asl(plan) -> dict:
-    plan_json = plan("environments/case-pipeline-readme", main_tf=readme_usage("pipeline"))
-    sm = planned(plan_json)["module.pipeline.aws_sfn_state_machine.this"]
-    return json.loads(sm["definition"])
+    return _definition(plan, "readme", readme_usage("pipeline"))
+
+
+@pytest.fixture(scope="module")
+def express_asl(plan) -> dict:
+    usage = (ROOT / "tests" / "modules" / "cases" / "pipeline" / "express-kms.tf").read_text()
+    return _definition(plan, "express-kms", usage)
 
 
 def all_states(asl: dict) -> dict[str, dict]:
@@ -49,13 +79,26 @@ def all_states(asl: dict) -> dict[str, dict]:
     return out
 
 
+def service(state: dict) -> str:
+    """Lambda for a function ARN, else the direct integration's service (an unknown one fails)."""
+    if state["Resource"].startswith(LAMBDA):  # the function ARN itself, this module's own
+        return "Lambda"
+    assert state["Resource"] in SERVICES, state["Resource"]
+    return SERVICES[state["Resource"]]
+
+
+def tasks(asl: dict) -> dict[str, dict]:
+    return {n: s for n, s in all_states(asl).items() if s["Type"] == "Task"}
+
+
 def test_shape(asl):
     states = asl["States"]
     assert asl["StartAt"] == "ExtractImageMetadata"
     assert {n: s["Type"] for n, s in states.items()} == {
         "ExtractImageMetadata": "Task",
         "ImageTypeCheck": "Choice",
-        "NotSupportedImageType": "Pass",
+        "RecordNotSupportedImageType": "Task",
+        "NotSupportedImageType": "Fail",
         "TransformMetadata": "Task",
         "ParallelProcessing": "Parallel",
         "StoreImageMetadata": "Task",
@@ -69,9 +112,26 @@ def test_shape(asl):
     assert transform["Next"] == "ParallelProcessing"
     parallel = states["ParallelProcessing"]
     assert parallel["ResultPath"] == "$.parallelResults"
-    assert [b["StartAt"] for b in parallel["Branches"]] == ["DetectLabels", "GenerateThumbnail"]
+    labels, thumbnail = parallel["Branches"]
+    assert (labels["StartAt"], thumbnail["StartAt"]) == ("ObjectVersionKnown", "GenerateThumbnail")
+    assert {n: s["Type"] for n, s in labels["States"].items()} == {
+        "ObjectVersionKnown": "Choice",
+        "DetectLabels": "Task",
+        "DetectLabelsOfCurrentObject": "Task",
+        "DetectLabelsOfRendition": "Task",
+    }
+    assert {n: s["Type"] for n, s in thumbnail["States"].items()} == {"GenerateThumbnail": "Task"}
     assert parallel["Next"] == "StoreImageMetadata"
     assert states["StoreImageMetadata"]["End"] is True
+    # Three steps need no code: the labels, and recording an unsupported type.
+    direct = {n for n, s in tasks(asl).items() if service(s) != "Lambda"}
+    assert direct == {"DetectLabels", "DetectLabelsOfCurrentObject", "RecordNotSupportedImageType"}
+
+
+def test_same_definition_for_standard_and_express(asl, express_asl):
+    """One definition serves both workflow types: only the timeout differs (900 s, 300 s)."""
+    assert (asl["TimeoutSeconds"], express_asl["TimeoutSeconds"]) == (900, 300)
+    assert {**express_asl, "TimeoutSeconds": 900} == asl
 
 
 def test_type_check(asl):
@@ -80,16 +140,100 @@ def test_type_check(asl):
         ("$.extractedMetadata.format", "JPEG", "TransformMetadata"),
         ("$.extractedMetadata.format", "PNG", "TransformMetadata"),
     ]
-    assert choice["Default"] == "NotSupportedImageType"
-    unsupported = asl["States"]["NotSupportedImageType"]
-    assert unsupported["Result"]["Error"] == "FileTypeNotSupported"
-    assert (unsupported["ResultPath"], unsupported["Next"]) == ("$.error", "RecordFailure")
+    assert choice["Default"] == "RecordNotSupportedImageType"
+    # The execution ends FAILED with the named error, whatever the write did.
+    assert asl["States"]["NotSupportedImageType"] == {
+        "Type": "Fail",
+        "Error": "FileTypeNotSupported",
+        "Cause": "Image type not supported!",
+    }
+    assert "FileTypeNotSupported" in NAMED
+
+
+def test_unsupported_type_is_one_conditional_write(asl):
+    """FAILED FileTypeNotSupported by one DynamoDB UpdateItem, only while the item still names
+    this execution ($$.Execution.Name): a newer upload's item is left alone."""
+    record = asl["States"]["RecordNotSupportedImageType"]
+    assert record["Resource"] == UPDATE_ITEM
+    params = record["Parameters"]
+    assert params["TableName"] == TABLE
+    assert params["Key"] == {"imageID": {"S.$": "$.imageID"}}
+    assert params["ConditionExpression"] == "executionName = :name"
+    names = params.get("ExpressionAttributeNames", {})
+    values = params["ExpressionAttributeValues"]
+    assert values[":name"] == {"S.$": "$$.Execution.Name"}
+    # Every placeholder used is defined, every one defined is used (DynamoDB refuses either).
+    expressions = params["UpdateExpression"] + " " + params["ConditionExpression"]
+    assert set(re.findall(r"#\w+", expressions)) == set(names)
+    assert set(re.findall(r":\w+", expressions)) == set(values)
+    update = params["UpdateExpression"]
+    assert update.startswith("SET ") and " REMOVE " not in update
+    assignments = dict(a.split(" = ") for a in update.removeprefix("SET ").split(", "))
+    written = {names.get(attr, attr): values[value] for attr, value in assignments.items()}
+    fail = asl["States"]["NotSupportedImageType"]
+    assert written == {
+        "processingStatus": {"S": "FAILED"},
+        "error": {"S": fail["Error"]},
+        "cause": {"S": fail["Cause"]},
+        "executionArn": {"S.$": "$$.Execution.Id"},
+    }
+    # The input is kept; the write's failure (the condition, DynamoDB down after its retries)
+    # still ends the execution with FileTypeNotSupported, not in RecordFailure.
+    assert record["ResultPath"] is None
+    assert record["Next"] == "NotSupportedImageType"
+    (catch,) = record["Catch"]
+    assert (catch["ErrorEquals"], catch["Next"]) == (["States.ALL"], "NotSupportedImageType")
+    assert catch["ResultPath"] not in ("$", "$.error")
+
+
+def test_labels_from_rekognition_directly(asl):
+    """Rekognition reads the version start_execution saw (none to name in an unversioned bucket);
+    only its two refusals go to the detect_labels function for a rendition."""
+    branch = asl["States"]["ParallelProcessing"]["Branches"][0]["States"]
+    choice = branch["ObjectVersionKnown"]
+    assert choice["Choices"] == [
+        {"Variable": "$.s3VersionId", "IsString": True, "Next": "DetectLabels"}
+    ]
+    assert choice["Default"] == "DetectLabelsOfCurrentObject"
+    versioned, current = branch["DetectLabels"], branch["DetectLabelsOfCurrentObject"]
+    assert versioned["Parameters"] == {
+        "Image": {
+            "S3Object": {
+                "Bucket.$": "$.s3Bucket",
+                "Name.$": "$.s3Key",
+                "Version.$": "$.s3VersionId",
+            }
+        },
+        "MaxLabels": 10,  # image_settings' defaults, as the function has them
+        "MinConfidence": 60,
+    }
+    unversioned = json.loads(json.dumps(versioned["Parameters"]))
+    del unversioned["Image"]["S3Object"]["Version.$"]
+    assert current["Parameters"] == unversioned
+    rendition = [{"ErrorEquals": REFUSALS, "ResultPath": None, "Next": "DetectLabelsOfRendition"}]
+    for state in (versioned, current):
+        assert state["Resource"] == DETECT_LABELS
+        assert state["OutputPath"] == "$.Labels"  # what StoreImageMetadata stores as tags
+        assert state["End"] is True
+        # Only the refusals, with the original input (ResultPath null) for the function.
+        assert state["Catch"] == rendition
+    fallback = branch["DetectLabelsOfRendition"]
+    assert fallback["Resource"] == LAMBDA + "detect-labels"
+    assert fallback["Parameters"] == {
+        "s3Bucket.$": "$.s3Bucket",
+        "s3Key.$": "$.s3Key",
+        "s3VersionId.$": "$.s3VersionId",
+        "rendition": True,
+    }
+    assert fallback["End"] is True
+    assert "OutputPath" not in fallback and "ResultPath" not in fallback
 
 
 def test_parameters(asl):
     states = all_states(asl)
     assert states["StoreImageMetadata"]["Parameters"] == {
         "imageID.$": "$.imageID",
+        "executionName.$": "$$.Execution.Name",
         "executionArn.$": "$$.Execution.Id",
         "metadata.$": "$.extractedMetadata",
         "tags.$": "$.parallelResults[0]",
@@ -97,6 +241,7 @@ def test_parameters(asl):
     }
     assert states["RecordFailure"]["Parameters"] == {
         "imageID.$": "$.imageID",
+        "executionName.$": "$$.Execution.Name",
         "executionArn.$": "$$.Execution.Id",
         "error.$": "$.error.Error",
         "cause.$": "$.error.Cause",
@@ -108,17 +253,13 @@ def test_parameters(asl):
         "s3VersionId.$": "$.s3VersionId",
         "imageID.$": "$.imageID",
     }
-    assert states["DetectLabels"]["Parameters"] == {
-        "s3Bucket.$": "$.s3Bucket",
-        "s3Key.$": "$.s3Key",
-        "s3VersionId.$": "$.s3VersionId",
-    }
     assert states["GenerateThumbnail"]["Parameters"] == {
         "s3Bucket.$": "$.s3Bucket",
         "s3Key.$": "$.s3Key",
         "s3VersionId.$": "$.s3VersionId",
         "imageID.$": "$.imageID",
     }
+    assert states["DetectLabelsOfRendition"]["Parameters"]["s3VersionId.$"] == "$.s3VersionId"
 
 
 def test_every_step_failure_is_recorded(asl):
@@ -130,10 +271,19 @@ def test_every_step_failure_is_recorded(asl):
         "StoreImageMetadata",
     ):
         assert top[name]["Catch"] == CATCH_ALL, name
-    # Branch tasks cannot leave their branch: the Parallel's Catch covers them.
+    # Any other step that can fail records it too, but the two recording steps themselves.
+    for name, state in top.items():
+        if state["Type"] in ("Task", "Parallel") and not name.startswith("Record"):
+            assert state["Catch"] == CATCH_ALL, name
+    # Branch tasks cannot leave their branch: the Parallel's Catch covers them. The direct
+    # DetectLabels calls catch only Rekognition's refusals, into the rendition in the branch.
     for branch in top["ParallelProcessing"]["Branches"]:
         for name, state in branch["States"].items():
-            assert "Catch" not in state, name
+            for catch in state.get("Catch", []):
+                assert catch["ErrorEquals"] == REFUSALS, name
+                assert catch["Next"] in branch["States"], name
+            if state.get("Resource", "").startswith(LAMBDA):
+                assert "Catch" not in state, name
     # Recording the failure, even if that fails too, ends in the Fail state with the original error.
     record = top["RecordFailure"]
     assert record["Next"] == "ExecutionFailed"
@@ -147,27 +297,51 @@ def test_every_step_failure_is_recorded(asl):
 
 
 def test_retries_transient_errors_only(asl):
-    for name, state in all_states(asl).items():
-        if state["Type"] != "Task":
-            continue
-        assert state["Resource"].startswith("arn:aws:lambda:"), name  # the function ARN itself
+    seen = set()
+    for name, state in tasks(asl).items():
+        svc = service(state)
+        seen.add(svc)
         throttled, transient = state["Retry"]
         retried = set(throttled["ErrorEquals"]) | set(transient["ErrorEquals"])
-        assert retried >= TRANSIENT, name
-        assert not retried & (NAMED | {"States.ALL", "States.TaskFailed"})
+        if svc == "Lambda":
+            assert retried >= TRANSIENT, name
+        else:
+            # Only errors under the service's own name can match a direct integration's.
+            assert all(e.startswith(f"{svc}.") for e in retried), (name, retried)
+            assert f"{svc}.InternalServerError" in transient["ErrorEquals"], name
+        assert not retried & NEVER_RETRIED, (name, retried & NEVER_RETRIED)
         assert not set(throttled["ErrorEquals"]) & set(transient["ErrorEquals"])
         for retry in (throttled, transient):
             assert retry["MaxAttempts"] >= 2 and retry["BackoffRate"] > 1
+    assert seen == {"Lambda", "Rekognition", "DynamoDB"}
+
+
+def test_lambda_steps_retry_alike(asl):
+    """Every function step, the rendition too, has the one Lambda retry policy."""
+    policies = {
+        name: json.dumps(state["Retry"], sort_keys=True)
+        for name, state in tasks(asl).items()
+        if service(state) == "Lambda"
+    }
+    assert set(policies) == {
+        "ExtractImageMetadata",
+        "TransformMetadata",
+        "DetectLabelsOfRendition",
+        "GenerateThumbnail",
+        "StoreImageMetadata",
+        "RecordFailure",
+    }
+    assert len(set(policies.values())) == 1, policies
 
 
 def test_throttled_steps_wait_longer_with_jitter(asl):
     """A step at its reserved concurrency is throttled: a burst of uploads must queue, not
     fail after a few seconds, and still fit an EXPRESS execution's five minutes."""
-    for name, state in all_states(asl).items():
-        if state["Type"] != "Task":
-            continue
+    for name, state in tasks(asl).items():
+        svc = service(state)
         throttled = state["Retry"][0]
-        assert set(throttled["ErrorEquals"]) >= THROTTLING, name
+        wanted = THROTTLING if svc == "Lambda" else {f"{svc}.{e}" for e in SDK_THROTTLING}
+        assert set(throttled["ErrorEquals"]) >= wanted, name
         assert throttled["JitterStrategy"] == "FULL"
         waits = [
             min(

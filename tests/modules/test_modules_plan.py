@@ -102,10 +102,21 @@ def test_storage_tables(module_plan):
         assert table["billing_mode"] == "PAY_PER_REQUEST"
         assert table["point_in_time_recovery"][0]["enabled"] is True
         assert table["deletion_protection_enabled"] is True
-        (gsi,) = table["global_secondary_index"]
-        assert (gsi["name"], gsi["hash_key"], gsi["range_key"]) == (index, *keys)
+        gsi = {g["name"]: g for g in table["global_secondary_index"]}[index]
+        assert (gsi["hash_key"], gsi["range_key"], gsi["projection_type"]) == (*keys, "ALL")
         types = {a["name"]: a["type"] for a in table["attribute"]}
         assert types[keys[0]] == "S" and types[keys[1]] == "N"
+    assert len(album["global_secondary_index"]) == 1
+    # The EXPRESS backstop finds the item an execution owns by its name: keys only.
+    indexes = {g["name"]: g for g in image["global_secondary_index"]}
+    assert set(indexes) == {"albumID-uploadTime-index", "executionName-index"}
+    by_execution = indexes["executionName-index"]
+    assert (by_execution["hash_key"], by_execution["projection_type"]) == (
+        "executionName",
+        "KEYS_ONLY",
+    )
+    assert not by_execution.get("range_key") and not by_execution.get("non_key_attributes")
+    assert {a["name"]: a["type"] for a in image["attribute"]}["executionName"] == "S"
 
 
 def test_storage_existing_bucket_creates_tables_only(module_plan):
@@ -143,6 +154,7 @@ MEASURED_MEMORY = {
     "backfill_object": 512,
 }
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
+EXECUTION_INDEX = "executionName-index"  # image_metadata_table.execution_index_name's default
 BUCKET = "arn:aws:s3:::photos-dev-photos"
 SM_NAME = "photos-dev-image-processing"
 
@@ -190,6 +202,8 @@ def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
         "record_failure": {"UpdateImageMetadata": update},
         "record_terminal": {
             "UpdateImageMetadata": update,
+            # EXPRESS: the item an execution owns, by its name; only on that index.
+            "FindOwnedItem": allow(["dynamodb:Query"], [f"{TABLE_ARN}/index/{EXECUTION_INDEX}"]),
             "DeadLetterQueue": allow(
                 ["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"]
             ),
@@ -388,6 +402,43 @@ def test_pipeline_state_machine_role(module_plan, case):
         ],
     }
     assert ("XRay" in statements) == (case == "readme")
+    # The direct integrations: DetectLabels reads the object with this role's rights, and the
+    # unsupported type's one write.
+    assert statements["DetectLabels"] == {
+        "Effect": "Allow",
+        "Action": ["rekognition:DetectLabels"],
+        "Resource": ["*"],
+    }
+    assert statements["ReadIncoming"] == {
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+        "Resource": [f"{BUCKET}/Incoming/*"],
+    }
+    assert statements["UpdateImageMetadata"] == {
+        "Effect": "Allow",
+        "Action": ["dynamodb:UpdateItem"],
+        "Resource": [TABLE_ARN],
+    }
+    # With a key: only through S3 for the incoming objects, through DynamoDB for the table.
+    kms = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
+    data_keys = {k: v for k, v in statements.items() if k.startswith("DataKey")}
+    assert data_keys == (
+        {}
+        if case == "readme"
+        else {
+            **expected_kms_statements("detect_labels", kms),
+            **expected_kms_statements("store_metadata", kms),
+        }
+    )
+    assert set(statements) == {
+        "InvokeOwnSteps",
+        "DetectLabels",
+        "ReadIncoming",
+        "UpdateImageMetadata",
+        "LogDelivery",
+        "OwnLogGroup",
+        *(["XRay"] if case == "readme" else ["DataKeyS3", "DataKeyDynamoDB"]),
+    }
     sm = values["module.pipeline.aws_sfn_state_machine.this"]
     assert sm["type"] == ("STANDARD" if case == "readme" else "EXPRESS")
     assert sm["tracing_configuration"] == [{"enabled": case == "readme"}]
@@ -399,11 +450,18 @@ def test_pipeline_state_machine_role(module_plan, case):
 def test_pipeline_definition_names_own_functions(module_plan):
     sm = planned(module_plan("pipeline", "readme"))["module.pipeline.aws_sfn_state_machine.this"]
     definition = json.loads(sm["definition"])
-    resources = re.findall(r'"Resource": "([^"]+)"', json.dumps(definition, indent=1))
+    text = json.dumps(definition, indent=1)
+    resources = re.findall(r'"Resource": "([^"]+)"', text)
     prefix = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-"
-    assert resources and all(r.startswith(prefix) for r in resources)
-    assert "describe-execution" not in " ".join(resources)
-    assert "record-terminal" not in " ".join(resources)
+    functions = {r.removeprefix(prefix) for r in resources if r.startswith(prefix)}
+    # Every step the role may invoke, and no other function (the backstop is not a step).
+    assert functions == {k.replace("_", "-") for k in STEPS}
+    # The rest are the direct integrations the role allows, on this module's table.
+    assert {r for r in resources if not r.startswith(prefix)} == {
+        "arn:aws:states:::aws-sdk:rekognition:detectLabels",
+        "arn:aws:states:::dynamodb:updateItem",
+    }
+    assert re.findall(r'"TableName": "([^"]+)"', text) == ["photos-dev-ImageMetadata"]
 
 
 @pytest.mark.parametrize(("case", "timeout"), [("readme", 900), ("express-kms", 300)])
@@ -530,6 +588,22 @@ def test_pipeline_backfill_off(module_plan):
     assert 'module.pipeline.aws_lambda_function.this["reprocess"]' in values
 
 
+def test_pipeline_execution_index_is_the_tables(module_plan):
+    """backfill-off names its table's index on executionName: record_terminal queries that one,
+    and may query nothing else."""
+    values = planned(module_plan("pipeline", "backfill-off"))
+    statements = function_policy(values, "record_terminal")
+    assert statements["FindOwnedItem"] == {
+        "Effect": "Allow",
+        "Action": ["dynamodb:Query"],
+        "Resource": [f"{TABLE_ARN}/index/by-execution-name"],
+    }
+    queries = [k for k, v in statements.items() if any("Query" in a for a in v["Action"])]
+    assert queries == ["FindOwnedItem"]
+    fn = values['module.pipeline.aws_lambda_function.this["record_terminal"]']
+    assert fn["environment"][0]["variables"]["EXECUTION_INDEX"] == "by-execution-name"
+
+
 @pytest.mark.parametrize("case", ["readme", "express-kms"])
 def test_pipeline_backstop_rule_target_and_permissions(module_plan, case):
     """This state machine's FAILED, TIMED_OUT and ABORTED executions go to record_terminal,
@@ -577,12 +651,61 @@ def test_pipeline_backstop_rule_target_and_permissions(module_plan, case):
     env = fn["environment"][0]["variables"]
     assert env["STATE_MACHINE_ARN"] == sm_arn
     assert env["IMAGE_METADATA_TABLE"] == "photos-dev-ImageMetadata"
+    assert env["EXECUTION_INDEX"] == EXECUTION_INDEX
     assert fn_arn.endswith(fn["function_name"])
     queue = values["module.pipeline.aws_sqs_queue.terminal_dlq"]
     if case == "readme":
         assert queue["sqs_managed_sse_enabled"] is True
     else:
         assert queue["kms_master_key_id"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+
+
+def references(plan_json: dict, module: str, address: str) -> dict[str, list[str]]:
+    """What each argument of a module's resource refers to, from the plan's configuration (for
+    values unknown until apply, such as ARNs)."""
+    config = plan_json["configuration"]["root_module"]["module_calls"][module]["module"]
+    (resource,) = [r for r in config["resources"] if r["address"] == address]
+    return {k: v.get("references", []) for k, v in resource["expressions"].items()}
+
+
+PIPELINE_CASES = [c for m, c in CASES if m == "pipeline"]
+
+
+@pytest.mark.parametrize("case", PIPELINE_CASES)
+def test_pipeline_express_backstop_from_the_log_group(module_plan, case):
+    """EXPRESS executions put no EventBridge event: their bad endings reach record_terminal
+    from the state machine's log group, which alone may invoke it. STANDARD has neither."""
+    plan_json = module_plan("pipeline", case)
+    values = planned(plan_json)
+    express = values["module.pipeline.aws_sfn_state_machine.this"]["type"] == "EXPRESS"
+    assert express == (case == "express-kms")
+    filters = {a: v for a, v in values.items() if ".aws_cloudwatch_log_subscription_filter." in a}
+    permissions = {a for a in values if ".aws_lambda_permission.terminal_logs" in a}
+    if not express:
+        assert (filters, permissions) == ({}, set())
+        assert counts(plan_json)["aws_lambda_permission"] == 1  # EventBridge's only
+        return
+    assert list(filters) == ["module.pipeline.aws_cloudwatch_log_subscription_filter.terminal[0]"]
+    (subscription,) = filters.values()
+    assert subscription["name"] == f"{SM_NAME}-terminal"
+    assert subscription["log_group_name"] == f"/aws/vendedlogs/states/{SM_NAME}"
+    endings = re.findall(r'\$\.type = "(\w+)"', subscription["filter_pattern"])
+    assert endings == ["ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]
+    assert subscription["filter_pattern"].count("||") == 2  # any of them, nothing else
+    to = references(plan_json, "pipeline", "aws_cloudwatch_log_subscription_filter.terminal")
+    assert 'aws_lambda_function.this["record_terminal"].arn' in to["destination_arn"]
+    permission = values["module.pipeline.aws_lambda_permission.terminal_logs[0]"]
+    assert (permission["action"], permission["function_name"]) == (
+        "lambda:InvokeFunction",
+        "photos-dev-record-terminal",
+    )
+    assert (permission["principal"], permission["source_account"]) == (
+        "logs.amazonaws.com",
+        ACCOUNT,
+    )
+    source = references(plan_json, "pipeline", "aws_lambda_permission.terminal_logs")
+    assert source["source_arn"][0] == "aws_cloudwatch_log_group.state_machine.arn"
+    assert source["function_name"][0] == 'aws_lambda_function.this["record_terminal"].function_name'
 
 
 # ---- trigger -------------------------------------------------------------------------------

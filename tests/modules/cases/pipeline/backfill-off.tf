@@ -13,6 +13,8 @@ module "pipeline" {
     name       = "photos-dev-ImageMetadata"
     arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
     index_name = "albumID-uploadTime-index"
+    # A brought table's own index on executionName (the default is the storage module's).
+    execution_index_name = "by-execution-name"
   }
   state_machine = {
     definition_template = "${path.module}/statemachine.json.tftpl"
