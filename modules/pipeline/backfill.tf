@@ -95,10 +95,12 @@ data "aws_iam_policy_document" "backfill" {
     resources = [local.state_machine_arn]
   }
 
+  # An EXPRESS child's ARN is express:<machine>:<name>:<id>; only Step Functions itself
+  # follows it for the .sync task (nobody may describe one directly).
   statement {
     sid       = "FollowImageProcessing"
     actions   = ["states:DescribeExecution", "states:StopExecution"]
-    resources = [local.execution_arn_pattern]
+    resources = var.state_machine.type == "EXPRESS" ? ["arn:${format(local._arn_base, "states")}:express:${local.state_machine_name}:*"] : [local.execution_arn_pattern]
   }
 
   statement {

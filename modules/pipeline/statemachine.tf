@@ -27,7 +27,7 @@ locals {
   # The direct service integrations name errors <Service>.<Exception>.
   sdk_retry = { for service in ["Rekognition", "DynamoDB"] : service => [
     {
-      ErrorEquals     = [for e in local.throttling_errors : "${service}.${e}"]
+      ErrorEquals     = [for e in local.throttling_errors : "${service}.${e}" if !startswith(e, "Lambda.")]
       IntervalSeconds = 2
       MaxAttempts     = 6
       BackoffRate     = 2
@@ -35,7 +35,7 @@ locals {
       JitterStrategy  = "FULL"
     },
     {
-      ErrorEquals     = concat([for e in local.transient_errors : "${service}.${e}"], ["${service}.InternalServerErrorException", "${service}.SdkClientException"])
+      ErrorEquals     = concat([for e in local.transient_errors : "${service}.${e}" if !startswith(e, "Lambda.")], ["${service}.InternalServerErrorException", "${service}.SdkClientException"])
       IntervalSeconds = 1
       MaxAttempts     = 3
       BackoffRate     = 2
