@@ -151,6 +151,7 @@ def start_one(
     current = records.get(config.table_name, image_id)
     attempt = _attempt(current, record, upload_time)
     name = _name(record, attempt, run)
+    logger.remove_keys(["executionArn"])  # the previous record's, in a batch
     logger.append_keys(imageID=image_id, executionName=name)
     if (
         current
