@@ -832,6 +832,25 @@ def s3_versioned_removal_events() -> None:
     S3Backend.delete_object = delete_object
 
 
+def s3_version_listing_survives_concurrent_deletes() -> None:
+    """moto 5.2.5's ListObjectVersions answers 500 when a key's last version is deleted while
+    it lists the bucket (TypeError: 'NoneType' object is not iterable).
+
+    ``_VersionedKeyStore._iterlists`` walks a copy of the keys, then asks for each key's
+    versions; a key deleted in between gives None. S3 lists what exists when it reads each
+    key: here such a key is skipped, as if the listing had come a moment later.
+    """
+    from moto.s3.utils import _VersionedKeyStore
+
+    def iterlists(self: _VersionedKeyStore) -> Any:
+        for key in self._self_iterable():
+            versions = self.getlist(key)
+            if versions is not None:
+                yield key, versions
+
+    _VersionedKeyStore.lists = _VersionedKeyStore.iterlists = iterlists
+
+
 def s3_delete_markers_can_be_disposed() -> None:
     """moto 5.2.5 cannot delete a key whose versions include a delete marker once versioning is
     suspended (Terraform suspends it before emptying a bucket with force_destroy).
@@ -850,6 +869,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     s3_event_records()
     s3_versioned_removal_events()
     s3_delete_markers_can_be_disposed()
+    s3_version_listing_survives_concurrent_deletes()
     s3_lambda_notifications_are_asynchronous()
     s3_list_object_versions_url_encoding()
     iam_statements_apply_only_when_their_conditions_hold()
