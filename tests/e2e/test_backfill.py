@@ -1,5 +1,5 @@
 """The backfill state machine on the shared stack: hundreds of objects under Incoming/ without
-come back SUCCEEDED, each run once, never more than the map's MaxConcurrency at a time, and
+items come back SUCCEEDED, each run once, never more than the map's MaxConcurrency at a time, and
 the objects that already have an item are left alone.
 
 The objects are uploaded while start_execution looks under another prefix (a fault, undone
