@@ -5,6 +5,9 @@
     image-pipeline reprocess --env-dir DIR (--key KEY | --prefix PREFIX | --all) [--timeout S]
 
 Bad input exits with status 2; the last line of stderr is ``{"error": NAME, "cause": TEXT}``.
+``metadata`` of an image the pipeline refuses (any format Pillow identifies: TIFF, BMP...)
+still prints its metadata, ``format`` as Pillow names it and ``"supported": false``, then
+exits 2 with ``FileTypeNotSupported``.
 ``reprocess`` runs objects of a deployed environment (DIR's ``terraform output -json``) through
 its state machine again, waits, and prints ``{"started", "succeeded", "failed", ...}``; it
 exits 0 when none failed (1 otherwise).
@@ -20,7 +23,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from image_pipeline.config import DEFAULT_THUMBNAIL_SIZE, ImageLimits
-from image_pipeline.errors import ImageDecodeError, ImageIdentifyError, PipelineError
+from image_pipeline.errors import (
+    FileTypeNotSupported,
+    ImageDecodeError,
+    ImageIdentifyError,
+    PipelineError,
+)
 
 EXIT_BAD_INPUT = 2
 CLI_KEYS = ("exifMake", "exifModel", "creationTime", "geo")
@@ -45,12 +53,15 @@ def _metadata(path: str) -> dict[str, Any]:
     from image_pipeline.sources import FileSource
 
     _regular_file(path)
-    raw = extract_metadata(FileSource(path), ImageLimits.from_env().max_image_pixels)
+    raw = extract_metadata(
+        FileSource(path), ImageLimits.from_env().max_image_pixels, refuse_unsupported=False
+    )
     result: dict[str, Any] = {key: raw[key] for key in ("format", "width", "height", "fileSize")}
     for key in CLI_KEYS:
         result[key] = raw.get(key)
-    if "orientation" in raw:
-        result["orientation"] = raw["orientation"]
+    for key in ("orientation", "supported"):
+        if key in raw:
+            result[key] = raw[key]
     return result
 
 
@@ -108,7 +119,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if summary["failed"] == 0 and summary["pending"] == 0 else 1
     try:
         if args.command == "metadata":
-            print(json.dumps(_metadata(args.file), ensure_ascii=False))
+            result = _metadata(args.file)
+            print(json.dumps(result, ensure_ascii=False))
+            if result.get("supported") is False:  # reported, and still refused
+                sys.stdout.flush()
+                return _fail(
+                    FileTypeNotSupported.__name__,
+                    f"{result['format']} images are not supported by the pipeline",
+                )
         else:
             if args.size < 1:
                 return _fail("ValueError", "--size must be a positive number of pixels")

@@ -1,8 +1,17 @@
 """Pillow-based identification, metadata extraction and thumbnails.
 
-Only this module imports Pillow, so handlers that do not need it stay cheap to import.
-Nothing here decodes pixels until the header has been checked against the pixel limit, and
-every image is opened with Pillow's own limit set from that same configured limit.
+Only this module (and ``colour``, ``renditions``, ``hashing``, which it or its callers import
+lazily) imports Pillow, so handlers that do not need it stay cheap to import. Nothing here
+decodes pixels until the header has been checked against the pixel limit, and every image is
+opened with Pillow's own limit set from that same configured limit.
+
+Formats: JPEG (and MPO, a multi-picture JPEG), PNG, WebP, GIF (its first frame) and AVIF are
+Pillow's own; HEIF/HEIC comes from the ``pi-heif`` plugin (the decode-only build of
+pillow-heif: libheif and libde265, no encoder), registered here when it is installed. HEIF
+pixels come out already rotated (libheif applies the container's irot/imir and pi-heif resets
+the EXIF orientation to 1, keeping the original in ``info["original_orientation"]``); AVIF
+pixels come out as stored, with the container's irot/imir turned into an EXIF orientation by
+Pillow, like a JPEG's.
 """
 
 from __future__ import annotations
@@ -13,11 +22,9 @@ import math
 import struct
 import threading
 import warnings
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -30,12 +37,37 @@ from image_pipeline.errors import (
 from image_pipeline.models import Geo, RawMetadata
 from image_pipeline.sources import PREFIX_BYTES, ByteSource
 
+if TYPE_CHECKING:
+    from image_pipeline.renditions import Rendition as Thumbnail
+
+try:  # HEIF/HEIC: optional, so the CLI still runs (refusing HEIF) where it is not installed
+    import pi_heif
+except ImportError:  # pragma: no cover - the layer and the dev venv both install it
+    HEIF_DECODER: str | None = None
+else:
+    # Only the primary image: no thumbnails, depth maps or auxiliary images are decoded.
+    pi_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+    HEIF_DECODER = f"pi-heif {pi_heif.__version__}"
+
 # Pillow format -> the pipeline's format. MPO (multi-picture JPEG from phones) is a JPEG.
-SUPPORTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG"}
-CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+SUPPORTED_FORMATS = {
+    "JPEG": "JPEG",
+    "MPO": "JPEG",
+    "PNG": "PNG",
+    "HEIF": "HEIF",
+    "AVIF": "AVIF",
+    "WEBP": "WEBP",
+    "GIF": "GIF",
+}
+# Every format the library accepts; a deployment may accept fewer (``formats=`` below).
+ALL_FORMATS = frozenset(SUPPORTED_FORMATS.values())
+# What Rekognition reads itself (from S3 or bytes); anything else needs a JPEG rendition.
+REKOGNITION_FORMATS = frozenset({"JPEG", "PNG"})
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, struct.error, EOFError)
 
 # EXIF tags
@@ -90,9 +122,21 @@ def sniff(head: bytes) -> str | None:
         return "JPEG"
     if head.startswith(_PNG_MAGIC):
         return "PNG"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "HEIF"
+    if head[4:8] == b"ftyp":
+        if head[8:12] in _AVIF_BRANDS:
+            return "AVIF"
+        if head[8:12] in _HEIF_BRANDS:
+            return "HEIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
     return None
+
+
+# ISO base media files (HEIF, AVIF) keep EXIF as an item of the media data, often after the
+# image itself: their metadata is read from the whole file, not a prefix.
+_WHOLE_FILE = {"HEIF", "AVIF"}
 
 
 def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
@@ -100,8 +144,10 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
     if not data:
         raise ImageIdentifyError("The file is empty")
     claimed = sniff(data)
-    if claimed == "HEIF":
-        raise FileTypeNotSupported("HEIF/AVIF images are not supported; use JPEG or PNG")
+    if claimed == "HEIF" and HEIF_DECODER is None:
+        raise FileTypeNotSupported("HEIF images need the pi-heif decoder, not installed here")
+    if claimed in _WHOLE_FILE and not complete:
+        raise _NeedMoreData
     try:
         with warnings.catch_warnings(), pillow_pixel_limit(max_pixels):
             warnings.simplefilter("ignore")  # bomb warnings, corrupt EXIF: handled below
@@ -129,13 +175,29 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
     return image
 
 
-def pipeline_format(image: Image.Image) -> str:
+def pipeline_format(image: Image.Image, formats: frozenset[str] = ALL_FORMATS) -> str:
+    """The pipeline's name of the image's format; FileTypeNotSupported when it is not one of
+    ``formats`` (every format the library reads, unless a deployment accepts fewer)."""
     fmt = SUPPORTED_FORMATS.get(image.format or "")
-    if fmt is None:
+    if fmt is None or fmt not in formats:
+        accepted = ", ".join(sorted(formats))
         raise FileTypeNotSupported(
-            f"{image.format or 'This'} images are not supported; use JPEG or PNG"
+            f"{image.format or 'This'} images are not supported; use {accepted}"
         )
     return fmt
+
+
+def displayed_orientation(image: Image.Image, exif: Image.Exif | None) -> tuple[int | None, bool]:
+    """The orientation the camera recorded, and whether the pixels still need it applied.
+
+    HEIF pixels are rotated already by libheif (pi-heif keeps the recorded value apart);
+    every other format's pixels are as stored, to be transposed by the EXIF orientation.
+    """
+    if image.format == "HEIF":
+        recorded = image.info.get("original_orientation")
+        value = recorded if isinstance(recorded, int) and 1 <= recorded <= 8 else None
+        return value, False
+    return orientation_of(exif), True
 
 
 # ---------------------------------------------------------------------------- EXIF
@@ -266,11 +328,21 @@ def _add_exif_facts(metadata: RawMetadata, exif: Image.Exif | None) -> None:
 # ------------------------------------------------------------------------- metadata
 
 
-def extract_metadata(source: ByteSource, max_pixels: int) -> RawMetadata:
-    """Raw metadata from the header: a 64 KiB prefix, the rest only if the header needs it.
+def extract_metadata(
+    source: ByteSource,
+    max_pixels: int,
+    formats: frozenset[str] = ALL_FORMATS,
+    *,
+    refuse_unsupported: bool = True,
+) -> RawMetadata:
+    """Raw metadata from the header: a 64 KiB prefix, the rest only if the header needs it
+    (HEIF and AVIF: always the whole file, their EXIF may follow the image data).
 
     Returns ``{format, width, height, fileSize, exifMake?, exifModel?, creationTime?, geo?,
     orientation?}``; width and height are as displayed (EXIF orientations 5-8 swap them).
+    A format outside ``formats`` is FileTypeNotSupported; with ``refuse_unsupported=False``
+    (the CLI) it is reported instead, under Pillow's name (``TIFF``, ``BMP``...), with
+    ``supported: False``.
     """
     prefix, total = source.read_prefix(PREFIX_BYTES)
     complete = len(prefix) >= total
@@ -278,13 +350,21 @@ def extract_metadata(source: ByteSource, max_pixels: int) -> RawMetadata:
         image = _open(prefix, max_pixels, complete)
     except _NeedMoreData:
         image = _open(source.read_rest(prefix), max_pixels, complete=True)
-    fmt = pipeline_format(image)
+    try:
+        fmt = pipeline_format(image, formats)
+        supported = True
+    except FileTypeNotSupported:
+        if refuse_unsupported:
+            raise
+        fmt, supported = image.format or "UNKNOWN", False
     exif = read_exif(image)
-    orientation = orientation_of(exif)
+    orientation, pending = displayed_orientation(image, exif)
     width, height = image.size
-    if orientation and orientation >= 5:
+    if pending and orientation and orientation >= 5:
         width, height = height, width
     metadata: RawMetadata = {"format": fmt, "width": width, "height": height, "fileSize": total}
+    if not supported:
+        metadata["supported"] = False
     _add_exif_facts(metadata, exif)
     if orientation:
         metadata["orientation"] = orientation
@@ -292,18 +372,6 @@ def extract_metadata(source: ByteSource, max_pixels: int) -> RawMetadata:
 
 
 # ------------------------------------------------------------------------ thumbnail
-
-
-@dataclass(frozen=True)
-class Thumbnail:
-    data: bytes
-    format: str
-    width: int
-    height: int
-
-    @property
-    def content_type(self) -> str:
-        return CONTENT_TYPES[self.format]
 
 
 def fit(size: tuple[int, int], box: int) -> tuple[int, int]:
@@ -315,53 +383,21 @@ def fit(size: tuple[int, int], box: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _for_output(image: Image.Image, fmt: str) -> Image.Image:
-    """Convert to a mode the output format stores, keeping transparency for PNG."""
-    mode = image.mode
-    if fmt == "JPEG":
-        return image if mode in ("L", "RGB") else image.convert("RGB")
-    has_transparency = "transparency" in image.info
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        return image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    if has_transparency or mode == "PA":  # tRNS: a colour or palette entry -> alpha
-        return image.convert("RGBA")
-    if mode == "P":
-        return image.convert("RGB")
-    if mode == "1":
-        return image.convert("L")
-    if mode in ("L", "LA", "RGB", "RGBA"):
-        return image
-    return image.convert("RGBA")
+def make_thumbnail(
+    data: bytes, box: int, max_pixels: int, formats: frozenset[str] = ALL_FORMATS
+) -> Thumbnail:
+    """Fit inside ``box``, honour the orientation, convert to sRGB, strip metadata.
 
-
-def make_thumbnail(data: bytes, box: int, max_pixels: int) -> Thumbnail:
-    """Fit inside ``box``, honour EXIF orientation, strip metadata, keep format and alpha.
-
-    JPEGs are decoded with DCT scaling (``draft``) at the smallest scale still at least the
-    target size, so a 24 MP photo is decoded at 1/8 size; only one decoded copy is alive at
-    a time.
+    A JPEG stays a JPEG and a PNG a PNG (with its alpha); every other format becomes a PNG
+    when it has transparency, else a JPEG (``renditions.KEEP``). JPEGs are decoded with DCT
+    scaling (``draft``) at the smallest scale still at least the target size, so a 24 MP
+    photo is decoded at 1/8 size; only one decoded copy is alive at a time.
     """
-    image = _open(data, max_pixels, complete=True)
-    fmt = pipeline_format(image)
-    orientation = orientation_of(read_exif(image)) or 1
-    target = fit(image.size, box)
-    try:
-        if fmt == "JPEG" and target != image.size:
-            image.draft(image.mode if image.mode in ("RGB", "L") else None, target)
-        image.load()
-        image = _for_output(image, fmt)
-        if image.size != target:
-            image = image.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
-        if orientation in _TRANSPOSE:
-            image = image.transpose(_TRANSPOSE[orientation])
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge(str(exc)) from exc
-    except (*_DECODE_ERRORS, zlib.error) as exc:
-        raise ImageDecodeError(f"The image data is corrupt or truncated: {exc}") from exc
-    image.info = {}  # strip EXIF, GPS, XMP, ICC, comments: nothing is carried over
-    out = io.BytesIO()
-    if fmt == "JPEG":
-        image.save(out, "JPEG", quality=85, optimize=True)
-    else:
-        image.save(out, "PNG", optimize=False, compress_level=6)
-    return Thumbnail(out.getvalue(), fmt, image.width, image.height)
+    from image_pipeline.renditions import KEEP, RenditionSpec, make_renditions
+
+    spec = RenditionSpec("thumbnail", box)
+    made = make_renditions(
+        data, (spec,), max_pixels, policy=KEEP, formats=formats, placeholder=False,
+        perceptual=False,
+    )
+    return made.renditions[0]

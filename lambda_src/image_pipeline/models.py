@@ -33,6 +33,8 @@ class RawMetadata(TypedDict):
     creationTime: NotRequired[str]
     geo: NotRequired[Geo]
     orientation: NotRequired[int]
+    # Only the CLI's metadata of a format the pipeline refuses: False (never in an execution).
+    supported: NotRequired[bool]
 
 
 class StoredMetadata(TypedDict, total=False):

@@ -166,3 +166,8 @@ def big_header_jpeg(app_bytes: int = 100_000) -> bytes:
 
 def gif(size=(40, 30)) -> bytes:
     return encode(Image.new("P", size, 3), "GIF")
+
+
+def bmp(size=(40, 30)) -> bytes:
+    """A format Pillow reads and the pipeline refuses."""
+    return encode(Image.new("RGB", size, (1, 2, 3)), "BMP")

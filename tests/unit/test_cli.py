@@ -90,7 +90,7 @@ def test_thumbnail_default_size_never_upscales(tmp_path):
 BAD = {
     "zero-bytes.jpg": (b"", "ImageIdentifyError"),
     "text.jpg": (b"this is not an image\n" * 5, "ImageIdentifyError"),
-    "anim.jpg": (images.gif(), "FileTypeNotSupported"),
+    "bitmap.jpg": (images.bmp(), "FileTypeNotSupported"),
     "bomb.png": (images.png_bomb(), "ImageTooLarge"),
     "cut.jpg": (images.jpeg(exif=images.exif_bytes(make="X"))[:90], "ImageDecodeError"),
 }

@@ -226,13 +226,17 @@ def test_text_named_jpg(tmp_path):
         meta(tmp_path, b"hello, I am not a photo\n" * 10)
 
 
-def test_gif_named_jpg(tmp_path):
-    with pytest.raises(FileTypeNotSupported, match="GIF"):
-        meta(tmp_path, images.gif())
+def test_gif_named_jpg_is_a_gif(tmp_path):
+    assert meta(tmp_path, images.gif())["format"] == "GIF"
 
 
-def test_heif_brand_is_not_supported(tmp_path):
-    with pytest.raises(FileTypeNotSupported, match="HEIF"):
+def test_bmp_is_not_supported(tmp_path):
+    with pytest.raises(FileTypeNotSupported, match="BMP"):
+        meta(tmp_path, images.bmp())
+
+
+def test_heif_brand_with_garbage_is_a_decode_error(tmp_path):
+    with pytest.raises(ImageDecodeError, match="HEIF"):
         meta(tmp_path, b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
 
 
