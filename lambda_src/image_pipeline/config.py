@@ -8,6 +8,13 @@ from dataclasses import dataclass
 DEFAULT_MAX_IMAGE_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit
 DEFAULT_MAX_OBJECT_BYTES = 50 * 1024 * 1024  # 50 MiB
 DEFAULT_THUMBNAIL_SIZE = 250
+# Every format the library reads (imaging.ALL_FORMATS, kept here so config needs no Pillow).
+LIBRARY_FORMATS = frozenset({"JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"})
+# What a deployment accepts unless IMAGE_FORMATS says otherwise: the formats the state
+# machine's ImageTypeCheck lets through today. Widen both together (a formats variable).
+DEFAULT_ACCEPTED_FORMATS = frozenset({"JPEG", "PNG"})
+DEFAULT_RENDITIONS = "thumbnail:250,preview:1280"
+RENDITION_FORMATS = ("auto", "webp")  # renditions.AUTO, renditions.WEBP
 
 
 class ConfigError(RuntimeError):
@@ -62,21 +69,39 @@ class StartConfig:
         )
 
 
+def _formats(name: str) -> frozenset[str]:
+    """``IMAGE_FORMATS``: a comma-separated subset of LIBRARY_FORMATS (``JPEG,PNG`` unset)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return DEFAULT_ACCEPTED_FORMATS
+    formats = frozenset(part.strip().upper() for part in raw.split(",") if part.strip())
+    unknown = sorted(formats - LIBRARY_FORMATS)
+    if unknown or not formats:
+        raise ConfigError(
+            f"{name}={raw!r}: each must be one of {', '.join(sorted(LIBRARY_FORMATS))}"
+        )
+    return formats
+
+
 @dataclass(frozen=True)
 class ImageLimits:
     """``MAX_IMAGE_PIXELS``: every function that decodes an image refuses more pixels than this
     (ImageTooLarge), and Pillow's own bomb limit follows it (see ``imaging``).
     ``MAX_OBJECT_BYTES``: every function that reads an uploaded object refuses a larger one
-    (ImageTooLarge) from its size, before reading its content."""
+    (ImageTooLarge) from its size, before reading its content.
+    ``IMAGE_FORMATS``: the formats extract_metadata accepts (FileTypeNotSupported otherwise),
+    ``JPEG,PNG`` unless set: the state machine's ImageTypeCheck must list the same."""
 
     max_image_pixels: int
     max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
+    formats: frozenset[str] = DEFAULT_ACCEPTED_FORMATS
 
     @classmethod
     def from_env(cls) -> ImageLimits:
         return cls(
             max_image_pixels=_int("MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS),
             max_object_bytes=_int("MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
+            formats=_formats("IMAGE_FORMATS"),
         )
 
 
@@ -111,6 +136,39 @@ class ThumbnailConfig:
         return cls(
             size=_int("THUMBNAIL_SIZE", DEFAULT_THUMBNAIL_SIZE),
             prefix=os.environ.get("THUMBNAIL_PREFIX") or "Thumbnails/",
+            max_image_pixels=limits.max_image_pixels,
+            max_object_bytes=limits.max_object_bytes,
+        )
+
+
+@dataclass(frozen=True)
+class RenditionConfig:
+    """The renditions of a photo (not wired into a function yet: see renditions.py).
+
+    ``RENDITIONS`` (``thumbnail:250,preview:1280``): name:box pairs; ``RENDITION_FORMAT``
+    (``auto``: JPEG, PNG when transparent; or ``webp``); ``IMAGE_FORMATS``: the formats
+    accepted (as ImageLimits);
+    ``THUMBNAIL_PREFIX``, ``MAX_IMAGE_PIXELS``, ``MAX_OBJECT_BYTES`` as for the thumbnail.
+    """
+
+    renditions: str = DEFAULT_RENDITIONS
+    policy: str = "auto"
+    prefix: str = "Thumbnails/"
+    formats: frozenset[str] = DEFAULT_ACCEPTED_FORMATS
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+    max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
+
+    @classmethod
+    def from_env(cls) -> RenditionConfig:
+        limits = ImageLimits.from_env()
+        policy = (os.environ.get("RENDITION_FORMAT") or "auto").strip().lower()
+        if policy not in RENDITION_FORMATS:
+            raise ConfigError(f"RENDITION_FORMAT={policy!r} is not one of {RENDITION_FORMATS}")
+        return cls(
+            renditions=os.environ.get("RENDITIONS", "").strip() or DEFAULT_RENDITIONS,
+            policy=policy,
+            prefix=os.environ.get("THUMBNAIL_PREFIX") or "Thumbnails/",
+            formats=limits.formats,
             max_image_pixels=limits.max_image_pixels,
             max_object_bytes=limits.max_object_bytes,
         )

@@ -58,9 +58,7 @@ def perceptual_hash(image: Image.Image) -> str:
         [sum(basis[n] * rows[n][x] for n in range(_SAMPLE)) for x in range(_SAMPLE)]
         for basis in _BASIS
     ]
-    low = [
-        [sum(basis[n] * row[n] for n in range(_SAMPLE)) for basis in _BASIS] for row in columns
-    ]
+    low = [[sum(basis[n] * row[n] for n in range(_SAMPLE)) for basis in _BASIS] for row in columns]
     values = [value for row in low for value in row]
     ordered = sorted(values)
     middle = len(ordered) // 2

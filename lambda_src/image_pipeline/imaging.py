@@ -397,7 +397,12 @@ def make_thumbnail(
 
     spec = RenditionSpec("thumbnail", box)
     made = make_renditions(
-        data, (spec,), max_pixels, policy=KEEP, formats=formats, placeholder=False,
+        data,
+        (spec,),
+        max_pixels,
+        policy=KEEP,
+        formats=formats,
+        placeholder=False,
         perceptual=False,
     )
     return made.renditions[0]

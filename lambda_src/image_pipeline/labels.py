@@ -13,6 +13,8 @@ from image_pipeline.sources import read_object
 # a CMYK JPEG) it gets a reduced RGB rendition as bytes (<= 5 MB) instead.
 _RENDITION_CODES = {"ImageTooLargeException", "InvalidImageFormatException"}
 RENDITION_BOX = 1024
+# imaging.REKOGNITION_FORMATS, repeated so this module imports no Pillow.
+_REKOGNITION_FORMATS = frozenset({"JPEG", "PNG"})
 
 
 def _rendition(image: S3Location, max_image_pixels: int, max_object_bytes: int) -> bytes:
@@ -34,14 +36,19 @@ def detect_labels(
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
     rendition: bool = False,
+    source_format: str | None = None,
 ) -> list[Label]:
     """``[{name, confidence}]``, most confident first, from Rekognition DetectLabels.
 
     Rekognition reads the object itself (``version_id`` when given, the version the pipeline
     checked); only when it refuses it (or with ``rendition``: the state machine's direct call
     was refused already) is the image read and decoded here, refused with ImageTooLarge above
-    ``max_object_bytes`` or ``max_image_pixels`` like every other step.
+    ``max_object_bytes`` or ``max_image_pixels`` like every other step. Rekognition reads
+    JPEG and PNG only: a ``source_format`` (extract_metadata's ``format``) of anything else
+    (HEIF, AVIF, WEBP, GIF) goes straight to the rendition, a JPEG (a PNG if transparent).
     """
+    if source_format is not None and source_format not in _REKOGNITION_FORMATS:
+        rendition = True
     image = S3Location(bucket, key, version_id)
     rekognition = client("rekognition")
     params: dict[str, Any] = {"MaxLabels": max_labels, "MinConfidence": min_confidence}

@@ -86,6 +86,31 @@ class ThumbnailResult(TypedDict):
     height: int
 
 
+class RenditionRecord(TypedDict):
+    """One rendition as the item would record it (the ``renditions`` list, which lifecycle
+    already deletes with the photo): where it is, what it is, its size in bytes."""
+
+    name: str
+    s3Bucket: str
+    s3Key: str
+    format: str
+    contentType: str
+    width: int
+    height: int
+    bytes: int
+
+
+class RenditionsResult(TypedDict):
+    """generate_renditions' output (thumbnails.renditions_object; not wired yet)."""
+
+    renditions: list[RenditionRecord]
+    contentHash: str  # sha256:<hex> of the object's bytes
+    perceptualHash: NotRequired[str]  # phash:<16 hex>
+    placeholder: NotRequired[str]  # BlurHash of the smallest rendition
+    transparent: bool
+    colourProfile: NotRequired[str]  # the embedded ICC profile converted from
+
+
 @dataclass(frozen=True)
 class S3Location:
     """An S3 object; ``version_id`` pins the version to read (None: the current one)."""

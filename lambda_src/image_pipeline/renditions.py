@@ -237,15 +237,17 @@ def make_renditions(
 
         phash = perceptual_hash(image)
     made: dict[str, Rendition] = {}
-    current = image
+    fmt = _output_format(policy, source_format, transparent)
+    current, encoded = image, b""
     for spec in sorted(specs, key=lambda spec: spec.box, reverse=True):
         size = fit(displayed, spec.box)
-        if current.size != size:  # each size reduced from the one before it
-            current = current.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
-        fmt = _output_format(policy, source_format, transparent)
+        if current.size != size or not encoded:  # each size reduced from the one before it
+            if current.size != size:
+                current = current.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
+            encoded = _encode(current, fmt, transparent)
+        # A source smaller than several boxes gives them the same bytes (encoded once).
         made[spec.name] = Rendition(
-            _encode(current, fmt, transparent), fmt, current.width, current.height, spec.name,
-            spec.box,
+            encoded, fmt, current.width, current.height, spec.name, spec.box
         )
     return Renditions(
         source_format=source_format,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from typing import Any, Protocol
@@ -128,3 +129,20 @@ def read_object(location: S3Location, max_bytes: int | None) -> bytes:
     )
     _refuse_unread(response, int(response.get("ContentLength", 0)), max_bytes)
     return response["Body"].read()
+
+
+def read_object_hashed(
+    location: S3Location, max_bytes: int | None, chunk_bytes: int = 1024 * 1024
+) -> tuple[bytes, str]:
+    """``read_object``, and the content hash (``hashing.content_hash``: ``sha256:<hex>``) of
+    the bytes computed as they stream in, chunk by chunk (no second pass over them)."""
+    response = client("s3").get_object(
+        **object_params(location.bucket, location.key, location.version_id)
+    )
+    _refuse_unread(response, int(response.get("ContentLength", 0)), max_bytes)
+    digest = hashlib.sha256()
+    parts = []
+    for chunk in response["Body"].iter_chunks(chunk_bytes):
+        digest.update(chunk)
+        parts.append(chunk)
+    return b"".join(parts), "sha256:" + digest.hexdigest()

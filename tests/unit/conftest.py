@@ -70,6 +70,9 @@ def pipeline_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "MAX_IMAGE_PIXELS",
         "MAX_OBJECT_BYTES",
+        "IMAGE_FORMATS",
+        "RENDITIONS",
+        "RENDITION_FORMAT",
         "THUMBNAIL_SIZE",
         "MAX_LABELS",
         "MIN_CONFIDENCE",

@@ -120,8 +120,10 @@ def _curve(space: ColourSpace) -> bytes:
     if space.gamma is not None:
         return b"curv\x00\x00\x00\x00" + struct.pack(">IH", 1, round(space.gamma * 256))
     table: Callable[[int], int] = lambda i: round(srgb_decode(i / 1023) * 65535)  # noqa: E731
-    return b"curv\x00\x00\x00\x00" + struct.pack(">I", 1024) + b"".join(
-        struct.pack(">H", table(i)) for i in range(1024)
+    return (
+        b"curv\x00\x00\x00\x00"
+        + struct.pack(">I", 1024)
+        + b"".join(struct.pack(">H", table(i)) for i in range(1024))
     )
 
 

@@ -1,5 +1,6 @@
 """Raw metadata of an S3 image (the version start_execution saw), from a 64 KiB ranged read of
-its header; an object over MAX_OBJECT_BYTES is refused from the size that read announces."""
+its header (HEIF/AVIF: the whole object); IMAGE_FORMATS (JPEG,PNG unless set) decides what is
+accepted; an object over MAX_OBJECT_BYTES is refused from the size that read announces."""
 
 from typing import Any
 
@@ -19,4 +20,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> RawMetadata:
     image = events.s3_location(event)
     limits = ImageLimits.from_env()
     source = S3Source(image.bucket, image.key, image.version_id, limits.max_object_bytes)
-    return extract_metadata(source, limits.max_image_pixels)
+    return extract_metadata(source, limits.max_image_pixels, limits.formats)
