@@ -171,3 +171,40 @@ def gif(size=(40, 30)) -> bytes:
 def bmp(size=(40, 30)) -> bytes:
     """A format Pillow reads and the pipeline refuses."""
     return encode(Image.new("RGB", size, (1, 2, 3)), "BMP")
+
+
+# ------------------------------------------------- HEIF, AVIF, WebP, GIF: hostile headers
+
+
+def claiming_ispe(data: bytes, width: int, height: int) -> bytes:
+    """A HEIF/AVIF whose every image spatial extents box (``ispe``) claims ``width`` x
+    ``height``: nothing that size exists, the header alone is over the limit."""
+    out = bytearray(data)
+    start = 0
+    while (found := out.find(b"ispe", start)) >= 0:
+        struct.pack_into(">II", out, found + 8, width, height)  # after version and flags
+        start = found + 4
+    assert start, "no ispe box"
+    return bytes(out)
+
+
+def webp_claiming(data: bytes, width: int, height: int) -> bytes:
+    """An extended WebP (VP8X chunk) whose canvas claims ``width`` x ``height``."""
+    out = bytearray(data)
+    assert out[12:16] == b"VP8X", "not an extended WebP"
+    out[24:30] = (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    return bytes(out)
+
+
+def gif_claiming(data: bytes, width: int, height: int) -> bytes:
+    """A GIF whose logical screen claims ``width`` x ``height``."""
+    out = bytearray(data)
+    struct.pack_into("<HH", out, 6, width, height)
+    return bytes(out)
+
+
+def corrupt_middle(data: bytes, length: int = 64) -> bytes:
+    out = bytearray(data)
+    middle = len(out) // 2
+    out[middle : middle + length] = b"\xff" * length
+    return bytes(out)
