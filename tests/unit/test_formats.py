@@ -283,14 +283,14 @@ def test_a_deployment_accepts_jpeg_and_png_unless_told(monkeypatch):
 
 @pytest.mark.parametrize("fixture", ["empty_icc.heic", "hopper.avif", "flower.webp"])
 def test_a_format_outside_the_accepted_set_is_not_supported(tmp_path, fixture):
-    with pytest.raises(FileTypeNotSupported, match="not supported; use JPEG, PNG"):
+    with pytest.raises(FileTypeNotSupported, match=r"not supported; use JPEG, PNG"):
         meta_of(tmp_path, fixture, formats=DEFAULT_ACCEPTED_FORMATS)
     with pytest.raises(FileTypeNotSupported):
         make_renditions(images.fixture(fixture), formats=DEFAULT_ACCEPTED_FORMATS)
 
 
 def test_gif_refused_by_name(tmp_path):
-    with pytest.raises(FileTypeNotSupported, match="^GIF images are not supported"):
+    with pytest.raises(FileTypeNotSupported, match=r"^GIF images are not supported"):
         meta(tmp_path, images.gif(), formats=frozenset({"JPEG"}))
 
 
