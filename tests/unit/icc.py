@@ -154,6 +154,10 @@ def profile(space: ColourSpace) -> bytes:
         (b"gTRC", curve),
         (b"bTRC", curve),
     ]
+    return _assemble(tags, b"RGB ")
+
+
+def _assemble(tags: list[tuple[bytes, bytes]], space: bytes) -> bytes:
     offset = 128 + 4 + 12 * len(tags)
     table, body = b"", b""
     for signature, data in tags:
@@ -165,7 +169,9 @@ def profile(space: ColourSpace) -> bytes:
         struct.pack(">I", size)
         + b"lcms"
         + struct.pack(">I", 0x02100000)
-        + b"mntrRGB XYZ "
+        + b"mntr"
+        + space
+        + b"XYZ "
         + struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
         + b"acsp"
         + b"\x00" * 4  # platform
@@ -181,3 +187,20 @@ def profile(space: ColourSpace) -> bytes:
     )
     assert len(header) == 128
     return header + struct.pack(">I", len(tags)) + table + body
+
+
+def grey_profile(gamma: float = 2.2, name: str = "Gray Gamma 2.2") -> bytes:
+    """An ICC v2.1 greyscale display profile: one tone curve (``kTRC``), D50 white."""
+    tags = [
+        (b"desc", _desc(name)),
+        (b"cprt", b"text\x00\x00\x00\x00No copyright, use freely\x00"),
+        (b"wtpt", _xyz_tag(*D50_XYZ)),
+        (b"kTRC", b"curv\x00\x00\x00\x00" + struct.pack(">IH", 1, round(gamma * 256))),
+    ]
+    return _assemble(tags, b"GRAY")
+
+
+def expected_grey(value: int, gamma: float = 2.2) -> float:
+    """A grey ``value`` of ``grey_profile(gamma)`` in sRGB (0-255, unrounded)."""
+    stored_gamma = round(gamma * 256) / 256  # the curve's u8Fixed8 precision
+    return srgb_encode((value / 255) ** stored_gamma) * 255
