@@ -46,7 +46,8 @@ def close(pixel, colour, tolerance=40) -> bool:
 
 
 def test_defaults_are_a_thumbnail_and_a_preview():
-    assert DEFAULT_RENDITIONS == (RenditionSpec("thumbnail", 250), RenditionSpec("preview", 1280))
+    assert DEFAULT_RENDITIONS[0] == RenditionSpec("thumbnail", 250)
+    assert DEFAULT_RENDITIONS[1] == RenditionSpec("preview", 1280)
     made = make_renditions(images.encode(images.quadrants((4000, 2000)), "JPEG", quality=90))
     assert [(r.name, r.format, r.width, r.height) for r in made.renditions] == [
         ("thumbnail", "JPEG", 250, 125),
