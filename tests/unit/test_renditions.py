@@ -85,7 +85,8 @@ def test_one_decode_at_the_largest_size_then_successive_reductions(monkeypatch):
     made = make_renditions(images.encode(images.quadrants((6000, 3000)), "JPEG"), specs)
     assert drafts == [(1000, 500)]  # DCT scaling for the largest size asked
     assert loads == [(1500, 750)]  # decoded once, at 1/4
-    assert resizes == [
+    sizes = [step for step in resizes if max(step[1]) > 32]  # not the hash's or placeholder's
+    assert sizes == [
         ((1500, 750), (1000, 500)),
         ((1000, 500), (400, 200)),
         ((400, 200), (100, 50)),
