@@ -20,7 +20,8 @@ class ImageIdentifyError(PipelineError):
 
 
 class FileTypeNotSupported(PipelineError):
-    """An image, but neither JPEG nor PNG."""
+    """An image, but of a format the deployment does not accept (``IMAGE_FORMATS``, JPEG and
+    PNG unless set) or the library cannot read (TIFF, BMP...)."""
 
 
 class ImageTooLarge(PipelineError):
