@@ -2,6 +2,7 @@
 
     image-pipeline metadata FILE
     image-pipeline thumbnail FILE OUT [--size N]
+    image-pipeline renditions FILE OUTDIR [--renditions NAME:PX,...] [--format auto|webp]
     image-pipeline reprocess --env-dir DIR (--key KEY | --prefix PREFIX | --all) [--timeout S]
 
 Bad input exits with status 2; the last line of stderr is ``{"error": NAME, "cause": TEXT}``.
@@ -22,7 +23,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from image_pipeline.config import DEFAULT_THUMBNAIL_SIZE, ImageLimits
+from image_pipeline.config import (
+    DEFAULT_RENDITIONS,
+    DEFAULT_THUMBNAIL_SIZE,
+    RENDITION_FORMATS,
+    ImageLimits,
+)
 from image_pipeline.errors import (
     FileTypeNotSupported,
     ImageDecodeError,
@@ -79,6 +85,58 @@ def _thumbnail(path: str, out: str, size: int) -> dict[str, Any]:
     return {"format": thumb.format, "width": thumb.width, "height": thumb.height, "path": out}
 
 
+_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+
+
+def _renditions(path: str, out_dir: str, specs: str, policy: str) -> dict[str, Any]:
+    from image_pipeline.hashing import content_hash_of_file
+    from image_pipeline.renditions import make_renditions, parse_specs
+
+    _regular_file(path)
+    try:
+        parsed = parse_specs(specs)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from exc
+    with open(path, "rb") as fh:
+        digest = content_hash_of_file(fh)
+        fh.seek(0)
+        data = fh.read()
+    made = make_renditions(data, parsed, ImageLimits.from_env().max_image_pixels, policy=policy)
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    for rendition in made.renditions:
+        out = os.path.join(out_dir, rendition.name + _EXTENSIONS[rendition.format])
+        tmp = f"{out}.tmp{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(rendition.data)
+        os.replace(tmp, out)
+        written.append(
+            {
+                "name": rendition.name,
+                "format": rendition.format,
+                "width": rendition.width,
+                "height": rendition.height,
+                "bytes": rendition.size,
+                "path": out,
+            }
+        )
+    return {
+        "format": made.source_format,
+        "width": made.width,
+        "height": made.height,
+        "contentHash": digest,
+        "perceptualHash": made.perceptual_hash,
+        "placeholder": made.placeholder,
+        "transparent": made.transparent,
+        "colourProfile": made.colour_profile,
+        "renditions": written,
+    }
+
+
+class _UsageError(Exception):
+    pass
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -94,6 +152,11 @@ def _parser() -> argparse.ArgumentParser:
     thumb.add_argument("file")
     thumb.add_argument("out")
     thumb.add_argument("--size", type=int, default=DEFAULT_THUMBNAIL_SIZE)
+    sizes = commands.add_parser("renditions", help="write every rendition, print the hashes")
+    sizes.add_argument("file")
+    sizes.add_argument("out_dir")
+    sizes.add_argument("--renditions", default=DEFAULT_RENDITIONS, help="NAME:PX,...")
+    sizes.add_argument("--format", choices=RENDITION_FORMATS, default="auto")
     again = commands.add_parser("reprocess", help="run photos of an environment again")
     again.add_argument("--env-dir", required=True, help="the environment's Terraform directory")
     which = again.add_mutually_exclusive_group(required=True)
@@ -127,12 +190,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                     FileTypeNotSupported.__name__,
                     f"{result['format']} images are not supported by the pipeline",
                 )
+        elif args.command == "renditions":
+            result = _renditions(args.file, args.out_dir, args.renditions, args.format)
+            print(json.dumps(result, ensure_ascii=False))
         else:
             if args.size < 1:
                 return _fail("ValueError", "--size must be a positive number of pixels")
             print(json.dumps(_thumbnail(args.file, args.out, args.size), ensure_ascii=False))
     except PipelineError as exc:
         return _fail(exc.name, exc.cause)
+    except _UsageError as exc:
+        return _fail("UsageError", str(exc))
     except FileNotFoundError as exc:
         return _fail(ImageIdentifyError.__name__, f"No such file: {exc.filename}")
     except (IsADirectoryError, PermissionError) as exc:

@@ -145,3 +145,46 @@ def test_directory_and_device_are_refused_without_hanging(tmp_path):
     assert last_error(run("metadata", str(tmp_path)))["error"] == "ImageIdentifyError"
     proc = run("thumbnail", "/dev/zero", str(tmp_path / "o.jpg"))
     assert last_error(proc)["error"] == "ImageIdentifyError"
+
+
+def test_renditions_of_a_heic(tmp_path):
+    proc = run("renditions", str(images.FIXTURES / "empty_icc.heic"), str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert (result["format"], result["width"], result["height"]) == ("HEIF", 1025, 900)
+    assert result["contentHash"].startswith("sha256:") and len(result["contentHash"]) == 71
+    assert result["perceptualHash"].startswith("phash:")
+    assert result["colourProfile"] == "Display P3" and result["transparent"] is False
+    assert [(r["name"], r["format"], r["width"]) for r in result["renditions"]] == [
+        ("thumbnail", "JPEG", 250),
+        ("preview", "JPEG", 1025),
+    ]
+    for rendition in result["renditions"]:
+        with Image.open(rendition["path"]) as image:
+            assert image.size == (rendition["width"], rendition["height"])
+
+
+def test_renditions_as_webp_with_sizes(tmp_path):
+    proc = run(
+        "renditions",
+        str(images.FIXTURES / "transparent.gif"),
+        str(tmp_path),
+        "--renditions",
+        "small:40,big:120",
+        "--format",
+        "webp",
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["transparent"] is True
+    assert [Path(r["path"]).name for r in result["renditions"]] == ["small.webp", "big.webp"]
+
+
+def test_renditions_bad_spec_and_bad_file(tmp_path):
+    bad_spec = run(
+        "renditions", str(images.FIXTURES / "flower.jpg"), str(tmp_path), "--renditions", "x"
+    )
+    assert last_error(bad_spec)["error"] == "UsageError"
+    path = tmp_path / "cut.avif"
+    path.write_bytes(images.fixture("exif.avif")[:4000])
+    assert last_error(run("renditions", str(path), str(tmp_path)))["error"] == "ImageDecodeError"
