@@ -67,7 +67,11 @@ CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _AVIF_BRANDS = {b"avif", b"avis"}
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+# pi-heif accepts these brands; Pillow's AVIF plugin tries mif1/msf1 files first (and passes
+# them on when they are not AV1): ``image.format`` decides, the sniff names the claim only.
+_HEIF_BRANDS = frozenset(
+    (b"heic", b"heix", b"hevc", b"hevx", b"hevm", b"hevs", b"heim", b"heis", b"mif1", b"msf1")
+)
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, struct.error, EOFError)
 
 # EXIF tags
