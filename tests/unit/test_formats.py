@@ -357,3 +357,26 @@ def test_cli_thumbnail_of_a_heic(tmp_path, capsys):
     assert json.loads(out) == {"format": "JPEG", "width": 250, "height": 220, "path": str(out_path)}
     with Image.open(out_path) as image:
         assert image.format == "JPEG" and "icc_profile" not in image.info
+
+
+def test_a_heic_in_s3_is_read_whole_after_its_prefix(s3, lambda_context, monkeypatch):
+    from image_pipeline.handlers import extract_metadata as handler
+    from image_pipeline.handlers import generate_thumbnail
+
+    from .conftest import BUCKET, OWNER
+
+    data = images.fixture("empty_icc.heic")
+    key = f"Incoming/{OWNER}/IMG_0001.HEIC"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+    monkeypatch.setenv("IMAGE_FORMATS", "JPEG,PNG,HEIF,AVIF,WEBP,GIF")
+    event = {"s3Bucket": BUCKET, "s3Key": key, "imageID": key.removeprefix("Incoming/")}
+    result = handler.handler(event, lambda_context)
+    assert (result["format"], result["fileSize"], result["exifModel"]) == (
+        "HEIF",
+        len(data),
+        "iPhone XS",
+    )
+    thumb = generate_thumbnail.handler(event, lambda_context)
+    assert (thumb["width"], thumb["height"]) == (250, 220)
+    stored = s3.get_object(Bucket=BUCKET, Key=thumb["s3Key"])
+    assert stored["ContentType"] == "image/jpeg"
