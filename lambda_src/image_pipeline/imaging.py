@@ -6,10 +6,10 @@ decodes pixels until the header has been checked against the pixel limit, and ev
 opened with Pillow's own limit set from that same configured limit.
 
 Formats: JPEG (and MPO, a multi-picture JPEG), PNG, WebP, GIF (its first frame) and AVIF are
-Pillow's own; HEIF/HEIC comes from the ``pi-heif`` plugin (the decode-only build of
-pillow-heif: libheif and libde265, no encoder), registered here when it is installed. HEIF
-pixels come out already rotated (libheif applies the container's irot/imir and pi-heif resets
-the EXIF orientation to 1, keeping the original in ``info["original_orientation"]``); AVIF
+Pillow's own; HEIF/HEIC comes from the ``pillow-heif`` plugin (libheif, libde265), or its
+decode-only build ``pi-heif`` when only that is installed, registered here. HEIF pixels come
+out already rotated (libheif applies the container's irot/imir and the plugin resets the EXIF
+orientation to 1, keeping the original in ``info["original_orientation"]``); AVIF
 pixels come out as stored, with the container's irot/imir turned into an EXIF orientation by
 Pillow, like a JPEG's.
 """
@@ -17,6 +17,7 @@ Pillow, like a JPEG's.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import math
 import struct
@@ -40,14 +41,23 @@ from image_pipeline.sources import PREFIX_BYTES, ByteSource
 if TYPE_CHECKING:
     from image_pipeline.renditions import Rendition as Thumbnail
 
-try:  # HEIF/HEIC: optional, so the CLI still runs (refusing HEIF) where it is not installed
-    import pi_heif
-except ImportError:  # pragma: no cover - the layer and the dev venv both install it
-    HEIF_DECODER: str | None = None
-else:
+
+def _heif_plugin() -> Any:
+    """pillow-heif (the layer's), else pi-heif (its decode-only build, same API), else None."""
+    for name in ("pillow_heif", "pi_heif"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None  # pragma: no cover - the layer and the dev venv both install pillow-heif
+
+
+_HEIF = _heif_plugin()
+HEIF_DECODER: str | None = None
+if _HEIF is not None:
     # Only the primary image: no thumbnails, depth maps or auxiliary images are decoded.
-    pi_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
-    HEIF_DECODER = f"pi-heif {pi_heif.__version__}"
+    _HEIF.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+    HEIF_DECODER = f"{_HEIF.__name__.replace('_', '-')} {_HEIF.__version__}"
 
 # Pillow format -> the pipeline's format. MPO (multi-picture JPEG from phones) is a JPEG.
 SUPPORTED_FORMATS = {
@@ -67,7 +77,7 @@ CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _AVIF_BRANDS = {b"avif", b"avis"}
-# pi-heif accepts these brands; Pillow's AVIF plugin tries mif1/msf1 files first (and passes
+# pillow-heif accepts these brands; Pillow's AVIF plugin tries mif1/msf1 files first (and passes
 # them on when they are not AV1): ``image.format`` decides, the sniff names the claim only.
 _HEIF_BRANDS = frozenset(
     (b"heic", b"heix", b"hevc", b"hevx", b"hevm", b"hevs", b"heim", b"heis", b"mif1", b"msf1")
@@ -149,7 +159,7 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
         raise ImageIdentifyError("The file is empty")
     claimed = sniff(data)
     if claimed == "HEIF" and HEIF_DECODER is None:
-        raise FileTypeNotSupported("HEIF images need the pi-heif decoder, not installed here")
+        raise FileTypeNotSupported("HEIF images need pillow-heif, which is not installed here")
     if claimed in _WHOLE_FILE and not complete:
         raise _NeedMoreData
     try:
@@ -194,7 +204,7 @@ def pipeline_format(image: Image.Image, formats: frozenset[str] = ALL_FORMATS) -
 def displayed_orientation(image: Image.Image, exif: Image.Exif | None) -> tuple[int | None, bool]:
     """The orientation the camera recorded, and whether the pixels still need it applied.
 
-    HEIF pixels are rotated already by libheif (pi-heif keeps the recorded value apart);
+    HEIF pixels are rotated already by libheif (the plugin keeps the recorded value apart);
     every other format's pixels are as stored, to be transposed by the EXIF orientation.
     """
     if image.format == "HEIF":
