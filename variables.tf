@@ -97,13 +97,14 @@ variable "functions" {
 }
 
 variable "image_settings" {
-  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit and the largest object processed (bytes; larger ones end FAILED ImageTooLarge unread)."
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit the largest object processed (bytes; larger ones end FAILED ImageTooLarge unread) and the formats accepted (`formats`: any of JPEG, PNG, HEIF, AVIF, WEBP, GIF, all by default; others end FAILED FileTypeNotSupported)."
   type = object({
     max_labels       = optional(number, 10)
     min_confidence   = optional(number, 60)
     thumbnail_size   = optional(number, 250)
     max_image_pixels = optional(number, 89478485)
     max_object_bytes = optional(number, 52428800)
+    formats          = optional(list(string), ["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"])
   })
   default  = {}
   nullable = false

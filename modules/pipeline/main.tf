@@ -22,6 +22,8 @@ locals {
   _image_limits = {
     MAX_IMAGE_PIXELS = tostring(var.image_settings.max_image_pixels)
     MAX_OBJECT_BYTES = tostring(var.image_settings.max_object_bytes)
+    # The same list as the state machine's ImageTypeCheck.
+    IMAGE_FORMATS = join(",", var.image_settings.formats)
   }
 
   # Every function with its own environment; describe_execution and reprocess serve the web app.
@@ -35,6 +37,8 @@ locals {
     generate_thumbnail = merge(local._image_limits, {
       THUMBNAIL_SIZE   = tostring(var.image_settings.thumbnail_size)
       THUMBNAIL_PREFIX = var.prefixes.thumbnails
+      # Every rendition from one decode: the web app's thumbnail and the photo view's preview.
+      RENDITIONS = "thumbnail:${var.image_settings.thumbnail_size},preview:1280"
     })
     store_metadata = {
       IMAGE_METADATA_TABLE = var.image_metadata_table.name

@@ -44,6 +44,8 @@ locals {
   # What Rekognition refuses to read (over 15 MB, not JPEG or PNG, CMYK...): the detect_labels
   # function then sends it a reduced rendition.
   rekognition_refusals = ["Rekognition.ImageTooLargeException", "Rekognition.InvalidImageFormatException"]
+  # What Rekognition reads itself; every other accepted format goes straight to a rendition.
+  rekognition_formats = ["JPEG", "PNG"]
   retry = [
     {
       ErrorEquals     = local.throttling_errors
@@ -90,6 +92,9 @@ resource "aws_sfn_state_machine" "this" {
     retry_rekognition      = jsonencode(local.sdk_retry["Rekognition"])
     retry_dynamodb         = jsonencode(local.sdk_retry["DynamoDB"])
     rekognition_refusals   = jsonencode(local.rekognition_refusals)
+    image_formats          = var.image_settings.formats
+    rendition_only_formats = [for f in var.image_settings.formats : f if !contains(local.rekognition_formats, f)]
+    rekognition_formats    = local.rekognition_formats
     max_labels             = var.image_settings.max_labels
     min_confidence         = var.image_settings.min_confidence
     image_metadata_table   = var.image_metadata_table.name

@@ -162,16 +162,22 @@ variable "functions" {
 }
 
 variable "image_settings" {
-  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit, and the upload size limit `max_object_bytes` (default 50 MiB): a larger object ends FAILED with ImageTooLarge, refused from its size before it is read."
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit, the upload size limit `max_object_bytes` (default 50 MiB): a larger object ends FAILED with ImageTooLarge, refused from its size before it is read, and `formats`, the formats accepted (default all the library reads: JPEG, PNG, HEIF, AVIF, WEBP, GIF; any other ends FAILED FileTypeNotSupported): the state machine's ImageTypeCheck and IMAGE_FORMATS of every function that decodes. Rekognition reads JPEG and PNG itself; the others go straight to a rendition (the detect_labels function)."
   type = object({
     max_labels       = optional(number, 10)
     min_confidence   = optional(number, 60)
     thumbnail_size   = optional(number, 250)
     max_image_pixels = optional(number, 89478485)
     max_object_bytes = optional(number, 52428800)
+    formats          = optional(list(string), ["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"])
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = length(var.image_settings.formats) >= 1 && length(distinct(var.image_settings.formats)) == length(var.image_settings.formats) && alltrue([for f in var.image_settings.formats : contains(["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"], f)])
+    error_message = "image_settings.formats: one or more of JPEG, PNG, HEIF, AVIF, WEBP, GIF (upper case, each once)."
+  }
 
   validation {
     condition     = var.image_settings.max_labels >= 1 && var.image_settings.min_confidence >= 0 && var.image_settings.min_confidence <= 100 && var.image_settings.thumbnail_size >= 16 && var.image_settings.max_image_pixels >= 1

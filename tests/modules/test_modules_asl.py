@@ -65,6 +65,17 @@ def asl(plan) -> dict:
 
 
 @pytest.fixture(scope="module")
+def jpeg_png_asl(plan) -> dict:
+    """A deployment that accepts only what Rekognition reads itself."""
+    usage = readme_usage("pipeline").replace(
+        "  tracing_enabled = true",
+        '  image_settings = { formats = ["JPEG", "PNG"] }\n  tracing_enabled = true',
+    )
+    assert "formats" in usage
+    return _definition(plan, "jpeg-png", usage)
+
+
+@pytest.fixture(scope="module")
 def express_asl(plan) -> dict:
     usage = (ROOT / "tests" / "modules" / "cases" / "pipeline" / "express-kms.tf").read_text()
     return _definition(plan, "express-kms", usage)
@@ -113,9 +124,9 @@ def test_shape(asl):
     parallel = states["ParallelProcessing"]
     assert parallel["ResultPath"] == "$.parallelResults"
     labels, thumbnail = parallel["Branches"]
-    assert (labels["StartAt"], thumbnail["StartAt"]) == ("ObjectVersionKnown", "GenerateThumbnail")
+    assert (labels["StartAt"], thumbnail["StartAt"]) == ("LabelSource", "GenerateThumbnail")
     assert {n: s["Type"] for n, s in labels["States"].items()} == {
-        "ObjectVersionKnown": "Choice",
+        "LabelSource": "Choice",
         "DetectLabels": "Task",
         "DetectLabelsOfCurrentObject": "Task",
         "DetectLabelsOfRendition": "Task",
@@ -134,13 +145,21 @@ def test_same_definition_for_standard_and_express(asl, express_asl):
     assert {**express_asl, "TimeoutSeconds": 900} == asl
 
 
-def test_type_check(asl):
+# The names imaging.pipeline_format reports (image_pipeline.imaging.ALL_FORMATS).
+LIBRARY_FORMATS = ["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"]
+
+
+def test_type_check(asl, jpeg_png_asl):
+    """One choice per accepted format (image_settings.formats: every format the library reads
+    by default), as extract_metadata names them; anything else is FileTypeNotSupported."""
     choice = asl["States"]["ImageTypeCheck"]
     assert [(c["Variable"], c["StringEquals"], c["Next"]) for c in choice["Choices"]] == [
-        ("$.extractedMetadata.format", "JPEG", "TransformMetadata"),
-        ("$.extractedMetadata.format", "PNG", "TransformMetadata"),
+        ("$.extractedMetadata.format", f, "TransformMetadata") for f in LIBRARY_FORMATS
     ]
     assert choice["Default"] == "RecordNotSupportedImageType"
+    narrow = jpeg_png_asl["States"]["ImageTypeCheck"]
+    assert [c["StringEquals"] for c in narrow["Choices"]] == ["JPEG", "PNG"]
+    assert narrow["Default"] == "RecordNotSupportedImageType"
     # The execution ends FAILED with the named error, whatever the write did.
     assert asl["States"]["NotSupportedImageType"] == {
         "Type": "Fail",
@@ -186,15 +205,26 @@ def test_unsupported_type_is_one_conditional_write(asl):
     assert catch["ResultPath"] not in ("$", "$.error")
 
 
-def test_labels_from_rekognition_directly(asl):
+def test_labels_from_rekognition_directly(asl, jpeg_png_asl):
     """Rekognition reads the version start_execution saw (none to name in an unversioned bucket);
-    only its two refusals go to the detect_labels function for a rendition."""
+    a format it cannot read (anything but JPEG and PNG, by TransformMetadata's imageFormat) goes
+    straight to the detect_labels function for a rendition, in the same Choice (no extra state
+    for JPEG and PNG), as do its two refusals."""
     branch = asl["States"]["ParallelProcessing"]["Branches"][0]["States"]
-    choice = branch["ObjectVersionKnown"]
+    choice = branch["LabelSource"]
+    by_version = {"Variable": "$.s3VersionId", "IsString": True, "Next": "DetectLabels"}
+    rekognition_reads = [
+        {"Variable": "$.extractedMetadata.imageFormat", "StringEquals": f} for f in ("JPEG", "PNG")
+    ]
     assert choice["Choices"] == [
-        {"Variable": "$.s3VersionId", "IsString": True, "Next": "DetectLabels"}
+        {"Not": {"Or": rekognition_reads}, "Next": "DetectLabelsOfRendition"},
+        by_version,
     ]
     assert choice["Default"] == "DetectLabelsOfCurrentObject"
+    # Accepting only JPEG and PNG, the format is never asked.
+    narrow = jpeg_png_asl["States"]["ParallelProcessing"]["Branches"][0]["States"]["LabelSource"]
+    assert narrow["Choices"] == [by_version]
+    assert narrow["Default"] == "DetectLabelsOfCurrentObject"
     versioned, current = branch["DetectLabels"], branch["DetectLabelsOfCurrentObject"]
     assert versioned["Parameters"] == {
         "Image": {

@@ -331,6 +331,9 @@ def test_pipeline_functions(module_plan):
     for reading in ("extract_metadata", "detect_labels", "generate_thumbnail"):
         assert env(reading)["MAX_IMAGE_PIXELS"] == "89478485"
         assert env(reading)["MAX_OBJECT_BYTES"] == "52428800"  # 50 MiB
+        # The formats ImageTypeCheck lets through, every one the library reads by default.
+        assert env(reading)["IMAGE_FORMATS"] == "JPEG,PNG,HEIF,AVIF,WEBP,GIF"
+    assert env("generate_thumbnail")["RENDITIONS"] == "thumbnail:250,preview:1280"
     for other in ("transform_metadata", "store_metadata", "record_failure", "describe_execution"):
         assert "MAX_OBJECT_BYTES" not in env(other)
     assert env("describe_execution")["STATE_MACHINE_ARN"] == (
@@ -977,6 +980,22 @@ def test_root_module_wires_the_parts(module_plan):
         ),
         (
             "pipeline",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  image_settings = { formats = ["JPEG", "TIFF"] }',
+            ),
+            "image_settings.formats: one or more of JPEG, PNG, HEIF, AVIF, WEBP, GIF",
+        ),
+        (
+            "pipeline",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  image_settings = { formats = [] }',
+            ),
+            "image_settings.formats: one or more of JPEG, PNG, HEIF, AVIF, WEBP, GIF",
+        ),
+        (
+            "pipeline",
             ("timeout = 60 }", "timeout = 60, reserved_concurrent_executions = -2 }"),
             "Reserved concurrency must be a whole number",
         ),
@@ -1012,6 +1031,8 @@ def test_root_module_wires_the_parts(module_plan):
         "bucket-prefix",
         "root-prefix",
         "max-object-bytes",
+        "unknown-format",
+        "no-format",
         "step-concurrency",
         "trigger-concurrency",
         "backfill-concurrency",
