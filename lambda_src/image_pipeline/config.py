@@ -141,13 +141,19 @@ class ThumbnailConfig:
         )
 
 
+def _default_renditions() -> str:
+    """``thumbnail:<THUMBNAIL_SIZE>,preview:1280`` (the thumbnail's size as before renditions)."""
+    size = _int("THUMBNAIL_SIZE", DEFAULT_THUMBNAIL_SIZE)
+    return DEFAULT_RENDITIONS.replace(f"thumbnail:{DEFAULT_THUMBNAIL_SIZE}", f"thumbnail:{size}")
+
+
 @dataclass(frozen=True)
 class RenditionConfig:
-    """The renditions of a photo (not wired into a function yet: see renditions.py).
+    """The renditions of a photo (generate_thumbnail; see renditions.py).
 
-    ``RENDITIONS`` (``thumbnail:250,preview:1280``): name:box pairs; ``RENDITION_FORMAT``
-    (``auto``: JPEG, PNG when transparent; or ``webp``); ``IMAGE_FORMATS``: the formats
-    accepted (as ImageLimits);
+    ``RENDITIONS`` (``thumbnail:<THUMBNAIL_SIZE, 250>,preview:1280``): name:box pairs;
+    ``RENDITION_FORMAT`` (``auto``: JPEG, PNG when transparent; or ``webp``);
+    ``IMAGE_FORMATS``: the formats accepted (as ImageLimits);
     ``THUMBNAIL_PREFIX``, ``MAX_IMAGE_PIXELS``, ``MAX_OBJECT_BYTES`` as for the thumbnail.
     """
 
@@ -165,7 +171,7 @@ class RenditionConfig:
         if policy not in RENDITION_FORMATS:
             raise ConfigError(f"RENDITION_FORMAT={policy!r} is not one of {RENDITION_FORMATS}")
         return cls(
-            renditions=os.environ.get("RENDITIONS", "").strip() or DEFAULT_RENDITIONS,
+            renditions=os.environ.get("RENDITIONS", "").strip() or _default_renditions(),
             policy=policy,
             prefix=os.environ.get("THUMBNAIL_PREFIX") or "Thumbnails/",
             formats=limits.formats,

@@ -20,10 +20,12 @@ from image_pipeline.models import (
     S3Location,
     S3Notification,
     StoredMetadata,
+    StoredRendition,
+    StoredRenditions,
     Tag,
     TerminalEvent,
 )
-from image_pipeline.transform import check_stored
+from image_pipeline.transform import check_renditions, check_stored
 
 
 def fields(event: object, what: str = "event") -> Mapping[str, Any]:
@@ -110,10 +112,45 @@ def tags(value: object) -> list[Tag]:
 
 
 def thumbnail(value: object) -> S3Location | None:
-    """GenerateThumbnail's ``{s3Bucket, s3Key, width, height}``; None when there is none."""
+    """GenerateThumbnail's ``{s3Bucket, s3Key, width, height, ...}`` (the thumbnail rendition);
+    None when there is none."""
     if not isinstance(value, Mapping):
         return None
     return S3Location(bucket=text(value, "s3Bucket"), key=text(value, "s3Key"))
+
+
+def renditions(value: object) -> StoredRenditions:
+    """GenerateThumbnail's ``{renditions: [{name, s3Bucket, s3Key, format, contentType, width,
+    height, bytes}], contentHash, perceptualHash?, placeholder?, ...}`` in the stored form
+    (each rendition ``{name, s3Key, width, height, bytes, format}``), checked; absent or null:
+    none. Anything of another shape raises InvalidInput."""
+    if value is None:
+        return {}
+    body = fields(value, "renditions")
+    listed = body.get("renditions")
+    if listed is not None and not isinstance(listed, list):
+        raise InvalidInput("The event's renditions.renditions must be a list")
+    records: list[StoredRendition] = []
+    for rendition in listed or []:
+        item = fields(rendition, "rendition")
+        records.append(
+            {  # type: ignore[typeddict-item]  # check_renditions checks every field
+                "name": item.get("name"),
+                "s3Key": item.get("s3Key"),
+                "width": item.get("width"),
+                "height": item.get("height"),
+                "bytes": item.get("bytes"),
+                "format": item.get("format"),
+            }
+        )
+    return check_renditions(
+        {
+            "renditions": records,
+            "placeholder": body.get("placeholder"),
+            "contentHash": body.get("contentHash"),
+            "perceptualHash": body.get("perceptualHash"),
+        }
+    )
 
 
 def failure(event: object) -> tuple[str | None, str | Mapping[str, Any] | None]:

@@ -101,7 +101,7 @@ class RenditionRecord(TypedDict):
 
 
 class RenditionsResult(TypedDict):
-    """generate_renditions' output (thumbnails.renditions_object; not wired yet)."""
+    """thumbnails.renditions_object's output (generate_thumbnail's, with its thumbnail)."""
 
     renditions: list[RenditionRecord]
     contentHash: str  # sha256:<hex> of the object's bytes
@@ -109,6 +109,46 @@ class RenditionsResult(TypedDict):
     placeholder: NotRequired[str]  # BlurHash of the smallest rendition
     transparent: bool
     colourProfile: NotRequired[str]  # the embedded ICC profile converted from
+
+
+class GenerateThumbnailResult(RenditionsResult):
+    """generate_thumbnail's output: the thumbnail rendition's ``{s3Bucket, s3Key, width,
+    height}`` (as before renditions) and every rendition, the hashes and the placeholder."""
+
+    s3Bucket: str
+    s3Key: str
+    width: int
+    height: int
+
+
+class StoredRendition(TypedDict):
+    """One rendition as the item records it."""
+
+    name: str
+    s3Key: str
+    width: int
+    height: int
+    bytes: int
+    format: str
+
+
+class StoredRenditions(TypedDict, total=False):
+    """What store_metadata records of generate_thumbnail's output; an unknown fact is absent."""
+
+    renditions: list[StoredRendition]
+    placeholder: str
+    contentHash: str
+    perceptualHash: str
+
+
+# The keys of StoredRenditions: the item attributes store_metadata sets or removes.
+STORED_RENDITION_KEYS: tuple[str, ...] = (
+    "renditions",
+    "placeholder",
+    "contentHash",
+    "perceptualHash",
+)
+STORED_RENDITION_FIELDS: tuple[str, ...] = ("name", "s3Key", "width", "height", "bytes", "format")
 
 
 @dataclass(frozen=True)

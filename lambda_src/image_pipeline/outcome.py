@@ -12,13 +12,14 @@ from image_pipeline.models import (
     LoggedEnding,
     S3Location,
     StoredMetadata,
+    StoredRenditions,
     StoreResult,
     Tag,
     TerminalEvent,
     TerminalResult,
 )
 from image_pipeline.observability import logger
-from image_pipeline.transform import check_stored
+from image_pipeline.transform import check_renditions, check_stored
 
 MAX_CAUSE = 300
 UNKNOWN_ERROR = "UnknownError"
@@ -33,16 +34,19 @@ def store_metadata(
     tags: Sequence[Tag],
     thumbnail: S3Location | None,
     execution_arn: str | None = None,
+    renditions: StoredRenditions | None = None,
 ) -> StoreResult:
     """One conditional write: the metadata as TransformMetadata produced it, the tags, the
-    thumbnail, SUCCEEDED. The metadata is stored as it is, never transformed again; it is
-    checked to be the stored form (InvalidInput otherwise), whoever the caller.
+    thumbnail, the renditions with the hashes and placeholder, SUCCEEDED. The metadata and
+    renditions are stored as they are, never transformed again; each is checked to be the
+    stored form (InvalidInput otherwise), whoever the caller.
 
     An execution that no longer owns the item (a newer upload) changes nothing.
     """
     stored = check_stored(metadata)
+    results = check_renditions(renditions or {})
     if not records.store_success(
-        table, image_id, execution_name, stored, tags, thumbnail, execution_arn
+        table, image_id, execution_name, stored, tags, thumbnail, execution_arn, results
     ):
         logger.info("A newer upload owns the item; result not stored", extra={"imageID": image_id})
     return {"imageID": image_id, "processingStatus": records.SUCCEEDED}

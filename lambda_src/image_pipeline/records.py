@@ -14,7 +14,14 @@ from decimal import Decimal
 from typing import Any, Final
 
 from image_pipeline.clients import client, error_code
-from image_pipeline.models import STORED_METADATA_KEYS, S3Location, StoredMetadata, Tag
+from image_pipeline.models import (
+    STORED_METADATA_KEYS,
+    STORED_RENDITION_KEYS,
+    S3Location,
+    StoredMetadata,
+    StoredRenditions,
+    Tag,
+)
 
 PENDING: Final = "PENDING"
 RUNNING: Final = "RUNNING"
@@ -188,10 +195,12 @@ def store_success(
     tags: Sequence[Tag],
     thumbnail: S3Location | None,
     execution_arn: str | None = None,
+    renditions: StoredRenditions | None = None,
 ) -> bool:
-    """Metadata, tags, thumbnail and SUCCEEDED, if ``execution_name`` still owns the item: every
-    result attribute in one write, so a reprocessed item never mixes two executions' results
-    (a fact this execution did not find, kept from an earlier one, is removed)."""
+    """Metadata, tags, thumbnail, renditions (and hashes, placeholder) and SUCCEEDED, if
+    ``execution_name`` still owns the item: every result attribute in one write, so a
+    reprocessed item never mixes two executions' results (a fact this execution did not find,
+    kept from an earlier one, is removed)."""
     values: dict[str, Any] = {
         key: value
         for key, value in metadata.items()
@@ -200,8 +209,12 @@ def store_success(
     values["tags"] = [dict(tag) for tag in tags]
     if thumbnail:
         values["thumbnail"] = {"s3Bucket": thumbnail.bucket, "s3Key": thumbnail.key}
+    for key, value in (renditions or {}).items():
+        if key in STORED_RENDITION_KEYS and value not in (None, "", []):
+            values[key] = value
     values["processingStatus"] = SUCCEEDED
-    stale = tuple(key for key in (*METADATA_KEYS, "thumbnail") if key not in values)
+    results = (*METADATA_KEYS, "thumbnail", *STORED_RENDITION_KEYS)
+    stale = tuple(key for key in results if key not in values)
     values = _with_arn(values, execution_arn)
     return _update(table, image_id, execution_name, values, remove=("error", "cause", *stale))
 

@@ -1,50 +1,19 @@
-"""generate_thumbnail: read the object, make the thumbnail, write it under Thumbnails/.
-
-``renditions_object`` is its successor (every size from one decode, the hashes, the
-placeholder), ready for a generate_renditions function: not wired into the state machine yet.
-"""
+"""generate_thumbnail: read the object once, write every rendition under Thumbnails/
+(``renditions_object``: every size from one decode, the hashes, the placeholder); the
+thumbnail rendition is the item's ``thumbnail``."""
 
 from __future__ import annotations
 
 from image_pipeline.clients import client
-from image_pipeline.config import RenditionConfig, ThumbnailConfig
+from image_pipeline.config import RenditionConfig
 from image_pipeline.models import (
+    GenerateThumbnailResult,
     RenditionRecord,
     RenditionsResult,
     S3Location,
-    ThumbnailResult,
 )
 from image_pipeline.observability import logger
-from image_pipeline.sources import read_object, read_object_hashed
-
-
-def thumbnail_object(image: S3Location, image_id: str, config: ThumbnailConfig) -> ThumbnailResult:
-    """Write ``<config.prefix><image_id>`` from ``image`` (its pinned version when it has one);
-    ImageTooLarge above ``config.max_object_bytes`` (before reading it) or
-    ``config.max_image_pixels`` (before decoding it)."""
-    from image_pipeline.imaging import make_thumbnail  # Pillow only where it is needed
-
-    data = read_object(image, config.max_object_bytes)
-    thumb = make_thumbnail(data, config.size, config.max_image_pixels)
-    del data
-    out_key = config.prefix + image_id
-    client("s3").put_object(
-        Bucket=image.bucket,
-        Key=out_key,
-        Body=thumb.data,
-        ContentType=thumb.content_type,
-        CacheControl="max-age=31536000",
-    )
-    logger.info(
-        "Thumbnail written",
-        extra={"s3Key": out_key, "width": thumb.width, "height": thumb.height},
-    )
-    return {
-        "s3Bucket": image.bucket,
-        "s3Key": out_key,
-        "width": thumb.width,
-        "height": thumb.height,
-    }
+from image_pipeline.sources import read_object_hashed
 
 
 def renditions_object(
@@ -101,3 +70,26 @@ def renditions_object(
         result["colourProfile"] = made.colour_profile
     logger.info("Renditions written", extra={"renditions": [r["s3Key"] for r in records]})
     return result
+
+
+THUMBNAIL = "thumbnail"
+
+
+def generate_thumbnail(
+    image: S3Location, image_id: str, config: RenditionConfig
+) -> GenerateThumbnailResult:
+    """``renditions_object``, with the thumbnail rendition (named ``thumbnail``, else the
+    smallest) as ``{s3Bucket, s3Key, width, height}``: what the web app shows in a card."""
+    result = renditions_object(image, image_id, config)
+    records = result["renditions"]
+    thumb = next(
+        (r for r in records if r["name"] == THUMBNAIL),
+        min(records, key=lambda r: max(r["width"], r["height"])),
+    )
+    return {
+        "s3Bucket": thumb["s3Bucket"],
+        "s3Key": thumb["s3Key"],
+        "width": thumb["width"],
+        "height": thumb["height"],
+        **result,
+    }

@@ -8,11 +8,21 @@ TransformMetadata step is the one place metadata is transformed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from image_pipeline.errors import InvalidInput
-from image_pipeline.models import STORED_METADATA_KEYS, Dimensions, Geo, StoredMetadata
+from image_pipeline.models import (
+    STORED_METADATA_KEYS,
+    STORED_RENDITION_FIELDS,
+    STORED_RENDITION_KEYS,
+    Dimensions,
+    Geo,
+    StoredMetadata,
+    StoredRendition,
+    StoredRenditions,
+)
 
 _TEXT_FACTS = ("exifMake", "exifModel", "creationTime")
 
@@ -143,4 +153,75 @@ def check_stored(metadata: Mapping[str, Any]) -> StoredMetadata:
         stored["creationTime"] = _stored_text("creationTime", present["creationTime"])
     if "geo" in present:
         stored["geo"] = _stored_geo(present["geo"])
+    return stored
+
+
+# ------------------------------------------------------- renditions, hashes, placeholder
+
+RENDITION_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+_CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+_PERCEPTUAL_HASH = re.compile(r"phash:[0-9a-f]{16}")
+# BlurHash's base 83 alphabet; 4 components by 3 are 28 characters, 9 by 9 at most 166.
+_BLURHASH = re.compile(r"[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,166}")
+
+
+def _invalid_result(key: str, value: Any, expected: str) -> InvalidInput:
+    return InvalidInput(f"{key} must be {expected}, not {value!r}"[:300])
+
+
+def _stored_rendition(index: int, value: Any) -> StoredRendition:
+    key = f"renditions[{index}]"
+    if not (isinstance(value, Mapping) and set(value) == set(STORED_RENDITION_FIELDS)):
+        raise _invalid_result(key, value, "{" + ", ".join(STORED_RENDITION_FIELDS) + "}")
+    name, s3_key, fmt = value["name"], value["s3Key"], value["format"]
+    width, height, size = value["width"], value["height"], value["bytes"]
+    if not (isinstance(name, str) and name and isinstance(s3_key, str) and s3_key):
+        raise _invalid_result(key, value, "named, with an s3Key")
+    if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):
+        raise _invalid_result(key, value, "positive integers width, height")
+    if not (_is_int(size) and size > 0):
+        raise _invalid_result(key, value, "a positive number of bytes")
+    if fmt not in RENDITION_FORMATS:
+        raise _invalid_result(key, value, "a JPEG, PNG or WEBP format")
+    return {
+        "name": name,
+        "s3Key": s3_key,
+        "width": width,
+        "height": height,
+        "bytes": size,
+        "format": fmt,
+    }
+
+
+def check_renditions(results: Mapping[str, Any]) -> StoredRenditions:
+    """``results`` as they are, once checked to be the stored form of generate_thumbnail's
+    renditions: ``{renditions: [{name, s3Key, width, height, bytes, format}], placeholder?,
+    contentHash?, perceptualHash?}``. Unknown keys and values of the wrong shape raise
+    InvalidInput; a null or empty one is an absent one. Nothing is converted or renamed."""
+    unknown = sorted(str(key) for key in results if key not in STORED_RENDITION_KEYS)
+    if unknown:
+        raise InvalidInput(
+            "renditions are not in the stored form: unexpected " + ", ".join(unknown)
+        )
+    present = {k: v for k, v in results.items() if v is not None and v != "" and v != []}
+    stored: StoredRenditions = {}
+    if "renditions" in present:
+        value = present["renditions"]
+        if not isinstance(value, list | tuple):
+            raise _invalid_result("renditions", value, "a list")
+        listed = [_stored_rendition(i, r) for i, r in enumerate(value)]
+        names = [r["name"] for r in listed]
+        if len(set(names)) != len(names):
+            raise _invalid_result("renditions", names, "named once each")
+        stored["renditions"] = listed
+    for key, pattern, expected in (
+        ("placeholder", _BLURHASH, "a BlurHash"),
+        ("contentHash", _CONTENT_HASH, "sha256:<64 hex>"),
+        ("perceptualHash", _PERCEPTUAL_HASH, "phash:<16 hex>"),
+    ):
+        if key in present:
+            value = present[key]
+            if not (isinstance(value, str) and pattern.fullmatch(value)):
+                raise _invalid_result(key, value, expected)
+            stored[key] = value  # type: ignore[literal-required]
     return stored

@@ -267,7 +267,9 @@ def test_parameters(asl):
         "executionArn.$": "$$.Execution.Id",
         "metadata.$": "$.extractedMetadata",
         "tags.$": "$.parallelResults[0]",
-        "thumbnail.$": "$.parallelResults[1]",
+        # GenerateThumbnail's whole output (optional hashes included: no path to miss); the
+        # function takes the thumbnail from it.
+        "renditions.$": "$.parallelResults[1]",
     }
     assert states["RecordFailure"]["Parameters"] == {
         "imageID.$": "$.imageID",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from decimal import Decimal
@@ -384,34 +385,64 @@ def test_labeller_takes_the_pixel_limit_as_an_argument(s3, refusing_rekognition)
 
 def test_generate_thumbnail_writes_stripped_jpeg(s3, lambda_context):
     data = images.oriented_jpeg(6, displayed=(600, 300), make="Cam", lat=-33.85, lon=151.21)
-    event = put(s3, "Incoming/my photo+1.jpg", data)
+    event = put(s3, "Incoming/me/my photo+1.jpg", data)
     result = generate_thumbnail.handler(event, lambda_context)
-    assert result == {
+    thumb_key, preview_key = (
+        "Thumbnails/me/thumbnail/my photo+1.jpg",
+        "Thumbnails/me/preview/my photo+1.jpg",
+    )
+    # The thumbnail rendition, as generate_thumbnail returned it before renditions.
+    assert {k: result[k] for k in ("s3Bucket", "s3Key", "width", "height")} == {
         "s3Bucket": BUCKET,
-        "s3Key": "Thumbnails/my photo+1.jpg",
+        "s3Key": thumb_key,
         "width": 250,
         "height": 125,
     }
-    obj = s3.get_object(Bucket=BUCKET, Key="Thumbnails/my photo+1.jpg")
-    assert obj["ContentType"] == "image/jpeg"
-    body = obj["Body"].read()
-    image = Image.open(io.BytesIO(body))
-    assert image.size == (250, 125)
-    assert "exif" not in image.info and not image.getexif()
-    assert b"Exif" not in body
+    assert [
+        (r["name"], r["s3Key"], r["width"], r["height"], r["format"]) for r in result["renditions"]
+    ] == [
+        ("thumbnail", thumb_key, 250, 125, "JPEG"),
+        ("preview", preview_key, 600, 300, "JPEG"),
+    ]
+    assert result["contentHash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert result["perceptualHash"].startswith("phash:") and result["placeholder"]
+    for rendition in result["renditions"]:
+        obj = s3.get_object(Bucket=BUCKET, Key=rendition["s3Key"])
+        assert obj["ContentType"] == "image/jpeg"
+        body = obj["Body"].read()
+        assert len(body) == rendition["bytes"]
+        image = Image.open(io.BytesIO(body))
+        assert image.size == (rendition["width"], rendition["height"])
+        assert "exif" not in image.info and not image.getexif()
+        assert b"Exif" not in body
 
 
 def test_generate_thumbnail_png_keeps_alpha(s3, lambda_context, monkeypatch):
-    monkeypatch.setenv("THUMBNAIL_SIZE", "100")
+    monkeypatch.setenv("THUMBNAIL_SIZE", "100")  # RENDITIONS unset: thumbnail:100,preview:1280
     monkeypatch.setenv("THUMBNAIL_PREFIX", "thumbs/")
     source = Image.new("RGBA", (400, 400), (0, 0, 255, 0))
     event = put(s3, "Incoming/a.png", images.encode(source, "PNG"))
     result = generate_thumbnail.handler(event, lambda_context)
-    assert (result["s3Key"], result["width"], result["height"]) == ("thumbs/a.png", 100, 100)
-    obj = s3.get_object(Bucket=BUCKET, Key="thumbs/a.png")
+    assert (result["s3Key"], result["width"], result["height"]) == (
+        "thumbs/thumbnail/a.png",
+        100,
+        100,
+    )
+    obj = s3.get_object(Bucket=BUCKET, Key="thumbs/thumbnail/a.png")
     assert obj["ContentType"] == "image/png"
     image = Image.open(io.BytesIO(obj["Body"].read()))
     assert image.mode == "RGBA" and image.getpixel((50, 50))[3] == 0
+
+
+def test_generate_thumbnail_renditions_from_env(s3, lambda_context, monkeypatch):
+    monkeypatch.setenv("RENDITIONS", "small:64,thumbnail:128")
+    event = put(s3, "Incoming/o/b.jpg", images.jpeg((400, 200)))
+    result = generate_thumbnail.handler(event, lambda_context)
+    assert [(r["name"], r["width"]) for r in result["renditions"]] == [
+        ("small", 64),
+        ("thumbnail", 128),
+    ]
+    assert (result["s3Key"], result["width"]) == ("Thumbnails/o/thumbnail/b.jpg", 128)
 
 
 def test_generate_thumbnail_truncated(s3, lambda_context):
@@ -437,7 +468,11 @@ def test_generate_thumbnail_limit_above_pillows_own_from_env(s3, lambda_context,
         generate_thumbnail.handler(event, lambda_context)
     monkeypatch.setenv("MAX_IMAGE_PIXELS", "200000000")
     result = generate_thumbnail.handler(event, lambda_context)
-    assert (result["s3Key"], result["width"], result["height"]) == ("Thumbnails/huge.jpg", 250, 200)
+    assert (result["s3Key"], result["width"], result["height"]) == (
+        "Thumbnails/thumbnail/huge.jpg",
+        250,
+        200,
+    )
 
 
 # --------------------------------------------------------------- store / record_failure

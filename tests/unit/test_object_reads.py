@@ -165,7 +165,7 @@ def test_generate_thumbnail_reads_the_version_it_is_given(two_versions, versione
     v1, _ = two_versions
     result = generate_thumbnail.handler({**EVENT, "s3VersionId": v1}, lambda_context)
     assert (result["width"], result["height"]) == (40, 30)  # never enlarged
-    thumb = versioned.get_object(Bucket=BUCKET, Key=f"Thumbnails/{IMAGE_ID}")
+    thumb = versioned.get_object(Bucket=BUCKET, Key=result["s3Key"])
     assert thumb["ContentType"] == "image/jpeg"  # the JPEG, not the PNG that replaced it
     assert Image.open(io.BytesIO(thumb["Body"].read())).size == (40, 30)
 

@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from image_pipeline.config import ImageLimits
 from image_pipeline.executions import name_of
 from image_pipeline.handlers import (
     detect_labels,
@@ -24,7 +25,9 @@ from . import images
 from .conftest import BUCKET, OWNER, s3_event, s3_record
 
 STOCKHOLM = f"Incoming/{OWNER}/Trips/Stockholm 2014.jpg"
-THUMBNAIL = f"Thumbnails/{OWNER}/Trips/Stockholm 2014.jpg"
+THUMBNAIL = f"Thumbnails/{OWNER}/thumbnail/Trips/Stockholm 2014.jpg"
+PREVIEW = f"Thumbnails/{OWNER}/preview/Trips/Stockholm 2014.jpg"
+REKOGNITION_READS = ("JPEG", "PNG")  # LabelSource: any other format goes to the rendition
 
 
 def lambda_error(exc: Exception) -> dict:
@@ -39,12 +42,16 @@ def run_state_machine(state: dict, execution_arn: str, ctx) -> str:
         state["extractedMetadata"] = extract_metadata.handler(
             {k: state[k] for k in (*read, "imageID")}, ctx
         )
-        if state["extractedMetadata"]["format"] not in ("JPEG", "PNG"):
+        # ImageTypeCheck lists image_settings.formats, the functions' IMAGE_FORMATS.
+        if state["extractedMetadata"]["format"] not in ImageLimits.from_env().formats:
             state["error"] = {"Error": "FileTypeNotSupported", "Cause": "Image type not supported!"}
         else:
             state["extractedMetadata"] = transform_metadata.handler(state["extractedMetadata"], ctx)
+            labels = {k: state[k] for k in read}
+            if state["extractedMetadata"]["imageFormat"] not in REKOGNITION_READS:
+                labels["rendition"] = True  # DetectLabelsOfRendition
             state["parallelResults"] = [
-                detect_labels.handler({k: state[k] for k in read}, ctx),
+                detect_labels.handler(labels, ctx),
                 generate_thumbnail.handler({k: state[k] for k in (*read, "imageID")}, ctx),
             ]
             store_metadata.handler(
@@ -54,7 +61,7 @@ def run_state_machine(state: dict, execution_arn: str, ctx) -> str:
                     "executionArn": execution_arn,  # $$.Execution.Id
                     "metadata": state["extractedMetadata"],
                     "tags": state["parallelResults"][0],
-                    "thumbnail": state["parallelResults"][1],
+                    "renditions": state["parallelResults"][1],
                 },
                 ctx,
             )
@@ -110,6 +117,41 @@ def test_real_photo_ends_succeeded_with_everything(stack, lambda_context):
     assert "error" not in item
     thumb = stack["s3"].head_object(Bucket=BUCKET, Key=THUMBNAIL)
     assert thumb["ContentType"] == "image/jpeg"
+    # Every rendition, where it is and what it is; the hashes and the placeholder.
+    assert [
+        (r["name"], r["s3Key"], r["format"], r["width"], r["height"]) for r in item["renditions"]
+    ] == [
+        ("thumbnail", THUMBNAIL, "JPEG", 102, 205),  # never enlarged
+        ("preview", PREVIEW, "JPEG", 102, 205),
+    ]
+    for rendition in item["renditions"]:
+        assert set(rendition) == {"name", "s3Key", "width", "height", "bytes", "format"}
+        head = stack["s3"].head_object(Bucket=BUCKET, Key=rendition["s3Key"])
+        assert head["ContentLength"] == rendition["bytes"]
+    assert item["contentHash"].startswith("sha256:") and len(item["contentHash"]) == 71
+    assert item["perceptualHash"].startswith("phash:") and item["placeholder"]
+
+
+def test_heic_ends_succeeded_with_labels_of_a_rendition(stack, lambda_context, monkeypatch):
+    """Every format accepted (the module's default): a HEIC's labels come from a rendition,
+    its renditions are JPEGs."""
+    monkeypatch.setenv("IMAGE_FORMATS", "JPEG,PNG,HEIF,AVIF,WEBP,GIF")
+    key = f"Incoming/{OWNER}/Trips/phone.heic"
+    item = upload_and_run(stack, key, images.fixture("L_exif_xmp_iptc.heic"), lambda_context)
+    assert item["processingStatus"] == "SUCCEEDED", item.get("cause")
+    assert item["imageFormat"] == "HEIF"
+    assert item["tags"]
+    assert [(r["name"], r["format"]) for r in item["renditions"]] == [
+        ("thumbnail", "JPEG"),
+        ("preview", "JPEG"),
+    ]
+    assert item["thumbnail"]["s3Key"] == f"Thumbnails/{OWNER}/thumbnail/Trips/phone.heic"
+
+
+def test_heic_refused_unless_accepted(stack, lambda_context):
+    key = f"Incoming/{OWNER}/Trips/phone.heic"
+    item = upload_and_run(stack, key, images.fixture("L_exif_xmp_iptc.heic"), lambda_context)
+    assert (item["processingStatus"], item["error"]) == ("FAILED", "FileTypeNotSupported")
 
 
 def test_png_without_exif_ends_succeeded(stack, lambda_context):

@@ -1,4 +1,4 @@
-"""One conditional UpdateItem: metadata, tags, thumbnail, SUCCEEDED."""
+"""One conditional UpdateItem: metadata, tags, thumbnail, renditions and hashes, SUCCEEDED."""
 
 from typing import Any
 
@@ -20,5 +20,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> StoreResult:
         execution_arn=events.optional_text(event, "executionArn") or None,
         metadata=events.stored_metadata(event),
         tags=events.tags(event.get("tags")),
-        thumbnail=events.thumbnail(event.get("thumbnail")),
+        # GenerateThumbnail's output as ``renditions``; ``thumbnail`` alone (a definition
+        # from before renditions) is still stored as it was.
+        thumbnail=events.thumbnail(event.get("thumbnail") or event.get("renditions")),
+        renditions=events.renditions(event.get("renditions")),
     )
