@@ -97,7 +97,7 @@ variable "functions" {
 }
 
 variable "image_settings" {
-  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit the largest object processed (bytes; larger ones end FAILED ImageTooLarge unread) and the formats accepted (`formats`: any of JPEG, PNG, HEIF, AVIF, WEBP, GIF, all by default; others end FAILED FileTypeNotSupported)."
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit, the largest object processed (bytes; larger ones end FAILED ImageTooLarge unread) and the formats accepted (`formats`: any of JPEG, PNG, HEIF, AVIF, WEBP, GIF, all by default; others end FAILED FileTypeNotSupported)."
   type = object({
     max_labels       = optional(number, 10)
     min_confidence   = optional(number, 60)

@@ -46,6 +46,25 @@ locals {
   rekognition_refusals = ["Rekognition.ImageTooLargeException", "Rekognition.InvalidImageFormatException"]
   # What Rekognition reads itself; every other accepted format goes straight to a rendition.
   rekognition_formats = ["JPEG", "PNG"]
+  # ImageTypeCheck: one choice per accepted format (extract_metadata's name for it).
+  image_type_choices = [for f in var.image_settings.formats : {
+    Variable     = "$.extractedMetadata.format"
+    StringEquals = f
+    Next         = "TransformMetadata"
+  }]
+  # LabelSource: a format Rekognition cannot read goes straight to the rendition (the rule only
+  # when such a format is accepted), then the version Rekognition reads; JPEG and PNG pass one
+  # Choice either way.
+  label_source_choices = concat(
+    length(setsubtract(var.image_settings.formats, local.rekognition_formats)) == 0 ? [] : [{
+      Not = { Or = [for f in local.rekognition_formats : {
+        Variable     = "$.extractedMetadata.imageFormat"
+        StringEquals = f
+      }] }
+      Next = "DetectLabelsOfRendition"
+    }],
+    [{ Variable = "$.s3VersionId", IsString = true, Next = "DetectLabels" }],
+  )
   retry = [
     {
       ErrorEquals     = local.throttling_errors
@@ -92,9 +111,8 @@ resource "aws_sfn_state_machine" "this" {
     retry_rekognition      = jsonencode(local.sdk_retry["Rekognition"])
     retry_dynamodb         = jsonencode(local.sdk_retry["DynamoDB"])
     rekognition_refusals   = jsonencode(local.rekognition_refusals)
-    image_formats          = var.image_settings.formats
-    rendition_only_formats = [for f in var.image_settings.formats : f if !contains(local.rekognition_formats, f)]
-    rekognition_formats    = local.rekognition_formats
+    image_type_choices     = jsonencode(local.image_type_choices)
+    label_source_choices   = jsonencode(local.label_source_choices)
     max_labels             = var.image_settings.max_labels
     min_confidence         = var.image_settings.min_confidence
     image_metadata_table   = var.image_metadata_table.name
