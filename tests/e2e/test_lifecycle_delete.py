@@ -47,7 +47,9 @@ class Photos:
         return [e for e in entries if e["Key"] == key]
 
     def thumbnail(self, key: str) -> str:
-        return "Thumbnails/" + key.removeprefix("Incoming/")
+        """The thumbnail rendition's key: Thumbnails/<owner>/thumbnail/<rest>."""
+        owner, rest = key.removeprefix("Incoming/").split("/", 1)
+        return f"Thumbnails/{owner}/thumbnail/{rest}"
 
     def cleanup(self) -> None:
         for prefix in (f"Incoming/{self.owner}/", f"Thumbnails/{self.owner}/"):

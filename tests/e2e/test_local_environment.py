@@ -122,7 +122,7 @@ def processed(local_aws: LocalAws, deployed) -> dict[str, Any]:
         "e2e/3ds.mpo": (FIXTURES / "sugarshack.mpo").read_bytes(),
         "e2e/transparent.png": (FIXTURES / "1_trns.png").read_bytes(),
         "e2e/big-rotated.jpg": _camera_photo(1200, 800, 6, -33.8688, -151.2093),
-        "e2e/animated.jpg": _png_bytes("GIF"),
+        "e2e/bitmap.jpg": _png_bytes("BMP"),  # GIF, WebP, HEIF, AVIF are accepted now
         "e2e/notes.jpg": b"not a photo at all\n",
         "e2e/truncated.jpg": truncated[: len(truncated) // 2],
         "e2e/empty.png": b"",
@@ -199,7 +199,9 @@ def test_thumbnails_exist_with_their_real_dimensions(local_aws, processed):
     }
     for name, (size, content_type) in expected.items():
         thumb = processed[name]["thumbnail"]
-        assert thumb["s3Key"] == f"Thumbnails/{name}"
+        owner, rest = name.split("/", 1)
+        assert thumb["s3Key"] == f"Thumbnails/{owner}/thumbnail/{rest}"
+        assert processed[name]["renditions"][0]["s3Key"] == thumb["s3Key"]
         obj = s3.get_object(Bucket=thumb["s3Bucket"], Key=thumb["s3Key"])
         assert obj["ContentType"] == content_type
         image = Image.open(io.BytesIO(obj["Body"].read()))
@@ -209,7 +211,7 @@ def test_thumbnails_exist_with_their_real_dimensions(local_aws, processed):
 
 def test_unsupported_and_corrupt_files_end_failed_with_their_error(processed):
     expected = {
-        "e2e/animated.jpg": "FileTypeNotSupported",
+        "e2e/bitmap.jpg": "FileTypeNotSupported",
         "e2e/notes.jpg": "ImageIdentifyError",
         "e2e/truncated.jpg": "ImageDecodeError",
         "e2e/empty.png": "ImageIdentifyError",
