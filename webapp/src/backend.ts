@@ -12,7 +12,9 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { XhrHttpHandler } from "@aws-sdk/xhr-http-handler";
 
 import { userPoolProviderName, type WebappConfig } from "./config";
+import { thumbnailKey } from "./gallery";
 import { albumIdFor, checkAlbumName, isIdentityId, isOwnAlbumId, isOwnKey, newAlbumKey } from "./keys";
+import { isFlagged } from "./moderation";
 import type { KeyValueStore } from "./session";
 import type { ImageItem } from "./status";
 
@@ -72,7 +74,7 @@ export interface ReprocessAnswer {
 
 export interface AlbumSummary {
   count: number;
-  /** The newest processed photo with a thumbnail. */
+  /** The newest processed photo with a thumbnail that moderation did not flag. */
   cover?: ImageItem;
 }
 
@@ -384,16 +386,18 @@ export class Backend {
   }
 
   /**
-   * A presigned GetObject URL for the item's thumbnail (thumbnail.s3Key, under
+   * A presigned GetObject URL for the item's thumbnail (thumbnail.s3Key, else its `thumbnail`
+   * rendition's, under
    * "<thumbnails><identityId>/"), for an <img>: no preflight, no token in a header, valid until
    * the credentials that signed it expire (at most `expiresIn` seconds). Undefined without one.
    */
   async thumbnailUrl(item: ImageItem, expiresIn = 3600): Promise<string | undefined> {
-    const t = item.thumbnail;
-    if (!t?.s3Key) return undefined;
-    if (!isOwnKey(t.s3Key, this.config.thumbnailPrefix, this.identityId)) throw new NotYoursError("This thumbnail");
-    if (t.s3Bucket && t.s3Bucket !== this.config.bucket) throw new NotYoursError("This thumbnail's bucket");
-    return getSignedUrl(this.clients.s3, new GetObjectCommand({ Bucket: this.config.bucket, Key: t.s3Key }), { expiresIn });
+    const key = thumbnailKey(item);
+    if (!key) return undefined;
+    if (!isOwnKey(key, this.config.thumbnailPrefix, this.identityId)) throw new NotYoursError("This thumbnail");
+    const bucket = item.thumbnail?.s3Bucket;
+    if (bucket && bucket !== this.config.bucket) throw new NotYoursError("This thumbnail's bucket");
+    return getSignedUrl(this.clients.s3, new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { expiresIn });
   }
 
   /** A presigned URL of any rendition of the identity's own (under "<thumbnails><identityId>/"). */
@@ -475,7 +479,7 @@ export class Backend {
     return { started: list("started"), skipped: list("skipped"), refused: list("refused"), failed: list("failed") };
   }
 
-  /** How many photos an album holds, and its cover (the newest processed photo). */
+  /** How many photos an album holds, and its cover (the newest processed photo not flagged). */
   async albumSummary(albumID: string): Promise<AlbumSummary> {
     let count = 0;
     let cover: ImageItem | undefined;
@@ -483,7 +487,7 @@ export class Backend {
     do {
       const page = await this.listImages(albumID, key, 100);
       count += page.items.length;
-      cover ??= page.items.find((i) => i.processingStatus === "SUCCEEDED" && i.thumbnail?.s3Key);
+      cover ??= page.items.find((i) => i.processingStatus === "SUCCEEDED" && thumbnailKey(i) && !isFlagged(i));
       key = page.nextKey;
     } while (key);
     return { count, cover };

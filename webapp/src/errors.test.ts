@@ -9,7 +9,7 @@ const lambdaCause = JSON.stringify({
 
 describe("friendlyError", () => {
   it.each([
-    ["FileTypeNotSupported", /not supported.*JPEG or PNG/],
+    ["FileTypeNotSupported", /not supported.*JPEG, PNG, HEIC\/HEIF, AVIF, WebP or GIF/],
     ["ImageIdentifyError", /not an image/],
     ["ImageTooLarge", /too large/],
     ["ImageDecodeError", /damaged/],
@@ -17,6 +17,14 @@ describe("friendlyError", () => {
   ])("%s in plain words", (name, title) => {
     expect(friendlyError(name, "").title).toMatch(title);
     expect(friendlyError(name, "").name).toBe(name);
+  });
+
+  it("FileTypeNotSupported names every accepted format, and no longer says JPEG or PNG only", () => {
+    const { title } = friendlyError("FileTypeNotSupported", "");
+    for (const format of ["JPEG", "PNG", "HEIC/HEIF", "AVIF", "WebP", "GIF"]) expect(title).toContain(format);
+    expect(title).not.toMatch(/JPEG or PNG/);
+    // Also when the name comes from a Lambda error JSON cause.
+    expect(friendlyError("States.TaskFailed", JSON.stringify({ errorType: "FileTypeNotSupported", errorMessage: "BMP" })).title).toBe(title);
   });
 
   it("unwraps a Lambda error JSON cause into its message", () => {

@@ -1,5 +1,7 @@
 // Plain-words text for pipeline failures and backend errors.
 
+import { ACCEPTED_FORMATS_TEXT } from "./filetype";
+
 export interface FriendlyError {
   /** The error name as recorded (e.g. "FileTypeNotSupported"). */
   name: string;
@@ -10,7 +12,7 @@ export interface FriendlyError {
 }
 
 const TITLES: Record<string, string> = {
-  FileTypeNotSupported: "This file type is not supported. Upload a JPEG or PNG photo.",
+  FileTypeNotSupported: `This file type is not supported. Upload a ${ACCEPTED_FORMATS_TEXT} photo.`,
   ImageIdentifyError: "This file is not an image we can read.",
   ImageTooLarge: "This image is too large to process (too many pixels).",
   ImageDecodeError: "This image is damaged and could not be decoded.",

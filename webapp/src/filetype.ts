@@ -1,10 +1,27 @@
 // What a chosen file is, from its first bytes: files that are no image at all are refused
-// before upload. The pipeline stays the judge of every image (a GIF, a damaged JPEG, ...).
+// before upload. The pipeline stays the judge of every image (a BMP, a damaged JPEG, ...).
 
 export type ImageKind = "jpeg" | "png" | "gif" | "webp" | "bmp" | "tiff" | "heic" | "avif";
 
-/** The `accept` filter of the file picker: images, and the camera extensions browsers miss. */
-export const ACCEPT = "image/*,.jpg,.jpeg,.png,.mpo,.heic,.heif";
+/** The formats the pipeline accepts by default, as people read them. */
+export const ACCEPTED_FORMATS = ["JPEG", "PNG", "HEIC/HEIF", "AVIF", "WebP", "GIF"] as const;
+
+/** "JPEG, PNG, HEIC/HEIF, AVIF, WebP or GIF". */
+export const ACCEPTED_FORMATS_TEXT = `${ACCEPTED_FORMATS.slice(0, -1).join(", ")} or ${ACCEPTED_FORMATS[ACCEPTED_FORMATS.length - 1]}`;
+
+/**
+ * The `accept` filter of the file picker: images, plus each accepted format's MIME types and
+ * extensions (a browser may not map HEIC/HEIF/AVIF to `image/*`), and MPO (a JPEG).
+ */
+export const ACCEPT = [
+  "image/*",
+  "image/jpeg,.jpg,.jpeg,.mpo",
+  "image/png,.png",
+  "image/heic,image/heif,image/heic-sequence,image/heif-sequence,.heic,.heif",
+  "image/avif,.avif",
+  "image/webp,.webp",
+  "image/gif,.gif",
+].join(",");
 
 const SNIFF_BYTES = 16;
 
@@ -39,11 +56,11 @@ export async function checkFile(file: Blob & { name?: string }): Promise<FileChe
   if (file.size === 0) return { ok: false, reason: "The file is empty." };
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
   const kind = sniffImage(head);
-  if (!kind) return { ok: false, reason: "This is not an image (its content is no JPEG, PNG or other picture format)." };
+  if (!kind) return { ok: false, reason: `This is not an image (its content is none of ${ACCEPTED_FORMATS_TEXT}).` };
   return { ok: true, kind };
 }
 
-/** Only what the pipeline reads gets a local preview (a browser shows JPEG/PNG/GIF/WebP). */
+/** Only what the pipeline reads gets a local preview (a browser shows JPEG/PNG/GIF/WebP/AVIF). */
 export function canPreview(kind: ImageKind): boolean {
-  return kind === "jpeg" || kind === "png" || kind === "gif" || kind === "webp";
+  return kind === "jpeg" || kind === "png" || kind === "gif" || kind === "webp" || kind === "avif";
 }

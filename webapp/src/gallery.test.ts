@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { captureKey, diffListing, labelCounts, matchesLabel, pickRendition, sortEntries, step, type Entry } from "./gallery";
+import {
+  aspectRatio,
+  captureKey,
+  diffListing,
+  duplicateOf,
+  itemVersion,
+  labelCounts,
+  matchesLabel,
+  pickRendition,
+  sortEntries,
+  step,
+  thumbnailKey,
+  type Entry,
+} from "./gallery";
 import type { ImageItem } from "./status";
 
 const item = (imageID: string, patch: Partial<ImageItem> = {}): ImageItem => ({ imageID, processingStatus: "SUCCEEDED", ...patch });
@@ -85,7 +98,7 @@ describe("diffListing", () => {
 
 describe("pickRendition", () => {
   it("the thumbnail until renditions exist", () => {
-    expect(pickRendition(item("a", { thumbnail: { s3Bucket: "b", s3Key: "Thumbnails/a" } }))).toEqual({ s3Key: "Thumbnails/a" });
+    expect(pickRendition(item("a", { thumbnail: { s3Bucket: "b", s3Key: "Thumbnails/a" } }))).toEqual({ name: "thumbnail", s3Key: "Thumbnails/a" });
     expect(pickRendition(item("a"))).toBeUndefined();
   });
 
@@ -98,6 +111,68 @@ describe("pickRendition", () => {
     const it = item("a", { renditions, thumbnail: { s3Bucket: "b", s3Key: "t" } });
     expect(pickRendition(it, 1200)?.s3Key).toBe("r/1280");
     expect(pickRendition(it, 4000)?.s3Key).toBe("r/2048");
+  });
+});
+
+describe("renditions as the pipeline stores them", () => {
+  const owner = "us-east-1:11111111-2222-3333-4444-555555555555";
+  const renditions = [
+    { name: "thumbnail", s3Key: `Thumbnails/${owner}/thumbnail/k/x.jpg`, width: 250, height: 188, bytes: 9000, format: "JPEG" },
+    { name: "preview", s3Key: `Thumbnails/${owner}/preview/k/x.webp`, width: 1280, height: 960, bytes: 120000, format: "WEBP" },
+  ];
+  const photo = item("k/x.jpg", { renditions, thumbnail: { s3Bucket: "photos", s3Key: renditions[0].s3Key } });
+
+  it("the photo view shows the preview, on any screen the view fits", () => {
+    expect(pickRendition(photo)?.name).toBe("preview");
+    expect(pickRendition(photo, 800)?.s3Key).toBe(renditions[1].s3Key);
+    expect(pickRendition(photo, 2560)?.s3Key).toBe(renditions[1].s3Key); // the largest there is
+    // A thumbnail alone is all there is: the view shows it.
+    expect(pickRendition(item("k/y", { renditions: [renditions[0]] }))?.name).toBe("thumbnail");
+  });
+
+  it("picks the preview by name when sizes are missing, and ignores entries without a key", () => {
+    const unsized = [{ name: "thumbnail", s3Key: "t" }, { name: "preview", s3Key: "p" }, { name: "broken" }, null];
+    expect(pickRendition(item("k/z", { renditions: unsized as never }))?.s3Key).toBe("p");
+  });
+
+  it("the card shows the thumbnail rendition", () => {
+    expect(thumbnailKey(photo)).toBe(renditions[0].s3Key);
+    expect(thumbnailKey(item("k/x", { renditions: [...renditions].reverse() }))).toBe(renditions[0].s3Key);
+    expect(thumbnailKey(item("k/x", { renditions: [{ s3Key: "big", width: 900, height: 600 }, { s3Key: "small", width: 90, height: 60 }] }))).toBe("small");
+    expect(thumbnailKey(item("k/x"))).toBeUndefined();
+  });
+
+  it("the picture's aspect ratio from its smallest rendition, else its dimensions", () => {
+    expect(aspectRatio(photo)).toBeCloseTo(250 / 188);
+    expect(aspectRatio(item("k/p", { dimensions: { width: 3000, height: 4000 } }))).toBeCloseTo(0.75);
+    expect(aspectRatio(item("k/q"))).toBe(1);
+  });
+});
+
+describe("duplicateOf", () => {
+  const owner = "us-east-1:11111111-2222-3333-4444-555555555555";
+  const original = `${owner}/AbCdEfGh1234/0f8fad5b-d9cb-469f-a165-70867728950e-flower.jpg`;
+  const copy = item(`${owner}/AbCdEfGh1234/7c9e6679-7425-40de-944b-e07fc1f90ae7-flower copy.jpg`, { duplicateOf: original });
+
+  it("names the earlier photo as the album shows it, with a link", () => {
+    expect(duplicateOf(copy, new Map([[original, "flower.jpg"]]))).toEqual({ imageID: original, name: "flower.jpg", inAlbum: true });
+  });
+
+  it("outside the loaded album: the file name in its imageID, else 'an earlier photo', no link", () => {
+    expect(duplicateOf(copy)).toEqual({ imageID: original, name: "flower.jpg", inAlbum: false });
+    expect(duplicateOf(item("x", { duplicateOf: "someone/else" }))).toEqual({ imageID: "someone/else", name: "an earlier photo", inAlbum: false });
+  });
+
+  it("nothing without duplicateOf, or pointing at itself", () => {
+    expect(duplicateOf(item("x"))).toBeUndefined();
+    expect(duplicateOf(item("x", { duplicateOf: "x" }))).toBeUndefined();
+    expect(duplicateOf(item("x", { duplicateOf: "  " }))).toBeUndefined();
+    expect(duplicateOf(undefined)).toBeUndefined();
+  });
+
+  it("a listing that marks a photo duplicate or flagged changes its card", () => {
+    expect(itemVersion(copy)).not.toBe(itemVersion({ ...copy, duplicateOf: undefined }));
+    expect(itemVersion(copy)).not.toBe(itemVersion({ ...copy, moderationLabels: [{ name: "Violence", confidence: 90 }] }));
   });
 });
 

@@ -1,7 +1,8 @@
-// The gallery's logic without the DOM: order, label filter, what a listing changed, the larger
-// rendition a photo view shows, and moving between photos.
+// The gallery's logic without the DOM: order, label filter, what a listing changed, the
+// renditions a card and a photo view show, and moving between photos.
 
 import { normalizeTags } from "./format";
+import { fileNameFromImageId } from "./keys";
 import type { ImageItem } from "./status";
 
 export type SortOrder = "uploaded" | "captured";
@@ -72,7 +73,8 @@ export interface ListingDiff {
 /** The item's state that a card shows: a change of any part means the card must follow. */
 export function itemVersion(item: ImageItem | undefined): string {
   if (!item) return "";
-  return `${item.processingStatus ?? ""}|${item.executionArn ?? ""}|${item.thumbnail?.s3Key ?? ""}`;
+  const flagged = Array.isArray(item.moderationLabels) ? item.moderationLabels.length : 0;
+  return `${item.processingStatus ?? ""}|${item.executionArn ?? ""}|${item.thumbnail?.s3Key ?? ""}|${item.duplicateOf ?? ""}|${flagged}`;
 }
 
 /**
@@ -105,25 +107,71 @@ export function diffListing(
 }
 
 export interface Rendition {
+  name?: string;
   s3Key: string;
   width?: number;
   height?: number;
 }
 
+const side = (r: Rendition) => Math.max(Number(r.width) || 0, Number(r.height) || 0);
+
+/** The item's renditions that have a key (anything else in the list is ignored). */
+export function renditionsOf(item: ImageItem): Rendition[] {
+  return (Array.isArray(item.renditions) ? item.renditions : []).filter(
+    (r: unknown): r is Rendition => !!r && typeof r === "object" && typeof (r as Rendition).s3Key === "string" && (r as Rendition).s3Key !== "",
+  );
+}
+
 /**
  * The rendition a photo view shows: the smallest of `item.renditions` that is at least `wanted`
- * pixels on its longer side, else the largest; the thumbnail when there are none.
+ * pixels on its longer side (the 1,280 px `preview` with the default settings), else the one
+ * named `preview` (sizes unknown), else the largest; the thumbnail when there are none.
  */
 export function pickRendition(item: ImageItem, wanted = 1200): Rendition | undefined {
-  const list = (Array.isArray(item.renditions) ? item.renditions : []).filter(
-    (r): r is Rendition => !!r && typeof r === "object" && typeof (r as Rendition).s3Key === "string",
-  );
-  const side = (r: Rendition) => Math.max(Number(r.width) || 0, Number(r.height) || 0);
+  const list = renditionsOf(item);
   if (list.length > 0) {
     const big = list.filter((r) => side(r) >= wanted).sort((a, b) => side(a) - side(b));
-    return big[0] ?? [...list].sort((a, b) => side(b) - side(a))[0];
+    return big[0] ?? list.find((r) => r.name === "preview") ?? [...list].sort((a, b) => side(b) - side(a))[0];
   }
-  return item.thumbnail?.s3Key ? { s3Key: item.thumbnail.s3Key } : undefined;
+  return item.thumbnail?.s3Key ? { name: "thumbnail", s3Key: item.thumbnail.s3Key } : undefined;
+}
+
+/**
+ * The key a card shows: the item's `thumbnail` (the thumbnail rendition), else the rendition
+ * named `thumbnail`, else the smallest one.
+ */
+export function thumbnailKey(item: ImageItem): string | undefined {
+  if (item.thumbnail?.s3Key) return item.thumbnail.s3Key;
+  const list = renditionsOf(item);
+  return (list.find((r) => r.name === "thumbnail") ?? [...list].sort((a, b) => side(a) - side(b))[0])?.s3Key;
+}
+
+/** Width over height of the picture (its smallest rendition's, else the photo's), or 1 when unknown. */
+export function aspectRatio(item: ImageItem): number {
+  const sized = renditionsOf(item)
+    .filter((r) => Number(r.width) > 0 && Number(r.height) > 0)
+    .sort((a, b) => side(a) - side(b));
+  const w = Number(sized[0]?.width ?? item.dimensions?.width);
+  const h = Number(sized[0]?.height ?? item.dimensions?.height);
+  return w > 0 && h > 0 ? w / h : 1;
+}
+
+export interface Duplicate {
+  /** The earlier photo's imageID. */
+  imageID: string;
+  /** Its name as the gallery shows it, else the file name in its imageID, else "an earlier photo". */
+  name: string;
+  /** It is in the loaded album: a link opens it. */
+  inAlbum: boolean;
+}
+
+/** What "Duplicate of ..." names for an item with `duplicateOf`; `names`: the album's photos (imageID to name). */
+export function duplicateOf(item: ImageItem | undefined, names: ReadonlyMap<string, string> = new Map()): Duplicate | undefined {
+  const id = item?.duplicateOf;
+  if (typeof id !== "string" || !id.trim() || id === item?.imageID) return undefined;
+  const known = names.get(id);
+  if (known !== undefined) return { imageID: id, name: known, inAlbum: true };
+  return { imageID: id, name: fileNameFromImageId(id) ?? "an earlier photo", inAlbum: false };
 }
 
 /** The index `delta` photos away, or null past either end (the view does not wrap). */

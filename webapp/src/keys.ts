@@ -160,9 +160,14 @@ export function imageIdFromKey(key: string, incomingPrefix: string): string {
 
 /** The file name a user uploaded, from an imageID built by buildUploadKey. */
 export function displayNameFromImageId(imageID: string): string {
+  return fileNameFromImageId(imageID) ?? imageID.split("/").pop() ?? imageID;
+}
+
+/** The file name in an imageID of this app's form ("<...>/<uuid>-<name>"), or null. */
+export function fileNameFromImageId(imageID: string): string | null {
   const last = imageID.split("/").pop() ?? imageID;
   const m = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-(.+)$/i.exec(last);
-  return m ? m[1] : last;
+  return m ? m[1] : null;
 }
 
 /** True when an S3 key lies under this identity's own part of `prefix` ("<prefix><identityId>/..."). */

@@ -22,11 +22,36 @@ export interface ImageItem {
   geo?: { latitude: number; longitude: number };
   tags?: unknown[];
   thumbnail?: { s3Bucket: string; s3Key: string };
-  /** Larger renditions, when the pipeline writes them: `[{s3Key, width, height}]`. */
-  renditions?: { s3Key: string; width?: number; height?: number }[];
+  /** Every size the pipeline wrote (by default `thumbnail`, 250 px box, and `preview`, 1280 px box). */
+  renditions?: RenditionItem[];
+  /** A BlurHash of the smallest rendition, painted until a picture loads. */
+  placeholder?: string;
+  contentHash?: string;
+  perceptualHash?: string;
+  /** The imageID of an earlier photo of the same owner with the same bytes or the same picture. */
+  duplicateOf?: string;
+  /** Present only on photos the optional moderation step flagged. */
+  moderationLabels?: ModerationLabel[];
   attempt?: number;
   error?: string;
   cause?: string;
+}
+
+export interface RenditionItem {
+  name?: string;
+  s3Key: string;
+  width?: number;
+  height?: number;
+  bytes?: number;
+  /** "JPEG", "PNG" or "WEBP". */
+  format?: string;
+}
+
+/** A Rekognition DetectModerationLabels label as stored. */
+export interface ModerationLabel {
+  name: string;
+  confidence?: number;
+  parentName?: string;
 }
 
 export interface View {

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { friendlyError } from "../errors";
 import { PhotoCard } from "./card";
 
@@ -37,7 +37,7 @@ describe("PhotoCard", () => {
     expect(c.el.dataset.status).toBe("failed");
     const err = q(c.el, "card-error")!;
     expect(err.getAttribute("data-error-name")).toBe("FileTypeNotSupported");
-    expect(err.textContent).toMatch(/not supported\. Upload a JPEG or PNG/);
+    expect(err.textContent).toMatch(/not supported\. Upload a JPEG, PNG, HEIC\/HEIF, AVIF, WebP or GIF photo/);
     expect(q(c.el, "card-error-detail")?.textContent).toBe("Image type not supported!");
   });
 
@@ -148,5 +148,94 @@ describe("PhotoCard actions", () => {
     q(c.el, "card-preview")!.dispatchEvent(new Event("error"));
     expect(q(c.el, "card-preview")).toBeNull();
     expect(q(c.el, "card-no-preview")?.textContent).toMatch(/No preview/);
+  });
+});
+
+describe("PhotoCard, the pipeline's newer attributes", () => {
+  const HASH = "LEHV6nWB2yk8pyo0adR*.7kCMdnj";
+  const base = { imageID: "me/k/x.jpg", name: "x.jpg", phase: "done", label: "Done" } as const;
+  const item = { imageID: "me/k/x.jpg", processingStatus: "SUCCEEDED", placeholder: HASH, renditions: [{ name: "thumbnail", s3Key: "Thumbnails/me/thumbnail/k/x.jpg", width: 250, height: 125 }] };
+  const paint = () => {
+    const put = vi.fn();
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue({
+      createImageData: (w: number, h: number) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }),
+      putImageData: put,
+    } as never);
+    return put;
+  };
+  afterEach(() => vi.restoreAllMocks());
+
+  it("paints the BlurHash while the thumbnail's URL is signed, and under it until it loads", () => {
+    const put = paint();
+    const c = new PhotoCard({ ...base, item });
+    const canvas = q(c.el, "card-placeholder") as HTMLCanvasElement;
+    expect([canvas.width, canvas.height]).toEqual([32, 16]); // the thumbnail's 2:1
+    expect(put).toHaveBeenCalledTimes(1);
+    expect(q(c.el, "card-no-preview")).toBeNull();
+    expect(c.el.querySelector(".card__placeholder")).toBeNull(); // the blur instead of "…"
+    c.update({ thumbnailUrl: "http://s3/thumb?sig" });
+    expect(q(c.el, "card-placeholder")).not.toBeNull();
+    q(c.el, "card-thumbnail")!.dispatchEvent(new Event("load"));
+    expect(q(c.el, "card-placeholder")).toBeNull();
+  });
+
+  it("no placeholder without a valid hash, nor for a picture that failed", () => {
+    paint();
+    expect(q(new PhotoCard({ ...base, item: { ...item, placeholder: "x" } }).el, "card-placeholder")).toBeNull();
+    const failed = new PhotoCard({ ...base, item, mediaFailed: true });
+    expect(q(failed.el, "card-placeholder")).toBeNull();
+    expect(q(failed.el, "card-no-preview")).not.toBeNull();
+  });
+
+  it("says which photo it duplicates, and opens it when it is in the album", () => {
+    const opened: string[] = [];
+    const original = "me/k/0f8fad5b-d9cb-469f-a165-70867728950e-flower.jpg";
+    const c = new PhotoCard(
+      { ...base, item: { imageID: "me/k/x.jpg", duplicateOf: original }, duplicate: { imageID: original, name: "flower.jpg", inAlbum: true } },
+      { openPhoto: (id) => opened.push(id), open: () => opened.push("card") },
+    );
+    expect(q(c.el, "card-duplicate")?.textContent).toBe("Duplicate of flower.jpg");
+    (q(c.el, "card-duplicate-link") as HTMLButtonElement).click();
+    expect(opened).toEqual([original]); // the link, not the card's own photo view
+    // Not in the loaded album: the name without a link; an id of no known form: "an earlier photo".
+    c.update({ duplicate: undefined });
+    expect(q(c.el, "card-duplicate")?.textContent).toBe("Duplicate of flower.jpg");
+    expect(q(c.el, "card-duplicate-link")).toBeNull();
+    c.update({ item: { imageID: "me/k/x.jpg", duplicateOf: "elsewhere" } });
+    expect(q(c.el, "card-duplicate")?.textContent).toBe("Duplicate of an earlier photo");
+    c.update({ item: { imageID: "me/k/x.jpg" } });
+    expect(q(c.el, "card-duplicate")).toBeNull();
+  });
+
+  it("blurs a flagged photo behind a Show toggle and lists its labels", () => {
+    const flagged = {
+      ...item,
+      placeholder: undefined,
+      moderationLabels: [
+        { name: "Nudity", confidence: 97.4, parentName: "Explicit Nudity" },
+        { name: "Explicit Nudity", confidence: 97.4 },
+      ],
+    };
+    const c = new PhotoCard({ ...base, item: flagged, thumbnailUrl: "http://s3/thumb?sig" });
+    const media = () => c.el.querySelector(".card__media")!;
+    expect(media().classList.contains("is-flagged")).toBe(true);
+    expect(q(c.el, "card-flagged")?.textContent).toMatch(/^Flagged: Explicit Nudity/);
+    expect(q(c.el, "card-flagged")?.getAttribute("title")).toBe("Nudity 97% (Explicit Nudity), Explicit Nudity 97%");
+    expect(q(c.el, "card-moderation")?.textContent).toBe("Nudity 97% (Explicit Nudity), Explicit Nudity 97%");
+    const toggle = () => q(c.el, "card-flag-toggle") as HTMLButtonElement;
+    expect(toggle().textContent).toBe("Show");
+    toggle().click();
+    expect(media().classList.contains("is-flagged")).toBe(false);
+    expect(toggle().textContent).toBe("Hide");
+    expect(toggle().getAttribute("aria-pressed")).toBe("true");
+    toggle().click();
+    expect(media().classList.contains("is-flagged")).toBe(true);
+  });
+
+  it("an unflagged photo is neither blurred nor labelled", () => {
+    const c = new PhotoCard({ ...base, item: { ...item, placeholder: undefined }, thumbnailUrl: "http://s3/t" });
+    expect(c.el.querySelector(".is-flagged")).toBeNull();
+    expect(q(c.el, "card-flagged")).toBeNull();
+    expect(q(c.el, "card-moderation")).toBeNull();
   });
 });

@@ -13,7 +13,10 @@ import {
   parseGeo,
 } from "../format";
 import type { FriendlyError } from "../errors";
-import type { ImageItem, Phase } from "../status";
+import { aspectRatio, duplicateOf, type Duplicate } from "../gallery";
+import { flagSummary, formatModerationLabel, moderationLabels } from "../moderation";
+import { placeholderCanvas } from "../placeholder";
+import type { ImageItem, ModerationLabel, Phase } from "../status";
 import { clear, h } from "./dom";
 
 export interface CardState {
@@ -37,6 +40,10 @@ export interface CardState {
   confirmingDelete?: boolean;
   /** An action is under way ("Deleting…", "Retrying…"): its buttons are disabled. */
   busy?: string;
+  /** The earlier photo this one duplicates, as the gallery resolved it (else from the item alone). */
+  duplicate?: Duplicate;
+  /** A photo moderation flagged is shown unblurred (the person chose "Show"). */
+  revealed?: boolean;
 }
 
 /** What a card's buttons do; an absent handler hides its button. */
@@ -47,6 +54,8 @@ export interface CardActions {
   dismiss?(card: PhotoCard): void;
   reprocess?(card: PhotoCard): void;
   delete?(card: PhotoCard): void;
+  /** Opens another photo of the album in the photo view (the one this duplicates). */
+  openPhoto?(imageID: string): void;
 }
 
 export class PhotoCard {
@@ -93,17 +102,25 @@ export class PhotoCard {
       : null;
     // An unreadable file or a thumbnail that does not load: a plain placeholder, not a broken image.
     img?.addEventListener("error", () => this.update({ mediaFailed: true }), { once: true });
+    // The BlurHash until the thumbnail loads (and while its URL is being signed).
+    const blur = s.item && !s.mediaFailed ? placeholderCanvas(s.item.placeholder, aspectRatio(s.item), "blurhash", "card-placeholder") : null;
+    if (blur && img) img.addEventListener("load", () => blur.remove(), { once: true });
+    const flags = moderationLabels(s.item);
     el.append(
       h(
         "div",
-        { class: "card__media" },
+        { class: `card__media${flags.length && !s.revealed ? " is-flagged" : ""}` },
+        blur,
         img ??
-          h(
-            "div",
-            { class: "card__placeholder", testid: s.mediaFailed ? "card-no-preview" : undefined },
-            h("span", { "aria-hidden": "true" }, s.phase === "failed" || s.phase === "upload-failed" ? "!" : s.mediaFailed ? "?" : "…"),
-            s.mediaFailed ? h("small", {}, "No preview") : null,
-          ),
+          (blur
+            ? null
+            : h(
+                "div",
+                { class: "card__placeholder", testid: s.mediaFailed ? "card-no-preview" : undefined },
+                h("span", { "aria-hidden": "true" }, s.phase === "failed" || s.phase === "upload-failed" ? "!" : s.mediaFailed ? "?" : "…"),
+                s.mediaFailed ? h("small", {}, "No preview") : null,
+              )),
+        flags.length ? flagBar(flags, !!s.revealed, "card", (revealed) => this.update({ revealed })) : null,
       ),
     );
 
@@ -111,6 +128,8 @@ export class PhotoCard {
     el.append(body);
     body.append(h("h3", { class: "card__name", title: s.name, testid: "card-name" }, s.name));
     body.append(h("p", { class: `status status--${s.phase}`, testid: "card-status" }, s.label));
+    const dup = s.duplicate ?? duplicateOf(s.item);
+    if (dup) body.append(duplicateLine(dup, "card", this.actions.openPhoto));
 
     if (s.phase === "uploading") {
       const pct = Math.round((s.progress ?? 0) * 100);
@@ -180,6 +199,37 @@ export class PhotoCard {
   }
 }
 
+/**
+ * "Flagged: Explicit Nudity" over a blurred picture, with a Show/Hide toggle; every label with
+ * its confidence in the tooltip. `prefix`: "card" or "photo-view" (test ids).
+ */
+export function flagBar(labels: ModerationLabel[], revealed: boolean, prefix: string, toggle: (revealed: boolean) => void): HTMLElement {
+  const button = h("button", { type: "button", class: "small secondary", testid: `${prefix}-flag-toggle` });
+  const set = (r: boolean) => {
+    revealed = r;
+    button.textContent = r ? "Hide" : "Show";
+    button.setAttribute("aria-pressed", String(r));
+  };
+  set(revealed);
+  button.addEventListener("click", () => {
+    set(!revealed);
+    toggle(revealed);
+  });
+  return h("div", { class: "flag", testid: `${prefix}-flagged`, title: labels.map(formatModerationLabel).join(", ") }, h("span", {}, flagSummary(labels)), button);
+}
+
+/** "Duplicate of <name>": the name opens that photo when it is in the album. */
+export function duplicateLine(dup: Duplicate, prefix: string, open?: (imageID: string) => void): HTMLElement {
+  return h(
+    "p",
+    { class: "duplicate", testid: `${prefix}-duplicate`, "data-duplicate-of": dup.imageID },
+    "Duplicate of ",
+    dup.inAlbum && open
+      ? h("button", { type: "button", class: "link", testid: `${prefix}-duplicate-link`, onclick: () => open(dup.imageID) }, dup.name)
+      : h("span", {}, dup.name),
+  );
+}
+
 export type FactRow = [id: string, label: string, value: Node | string];
 
 /** The facts of a processed photo, as the card and the photo view list them. */
@@ -202,6 +252,8 @@ export function factRows(item: ImageItem): FactRow[] {
   const dims = formatDimensions(item.dimensions);
   if (dims) rows.push(["dimensions", "Dimensions", dims]);
   if (item.imageFormat) rows.push(["format", "Format", item.imageFormat]);
+  const flags = moderationLabels(item);
+  if (flags.length) rows.push(["moderation", "Flagged", flags.map(formatModerationLabel).join(", ")]);
   return rows;
 }
 

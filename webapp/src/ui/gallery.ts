@@ -7,8 +7,8 @@
 import type { Album, Backend } from "../backend";
 import type { WebappConfig } from "../config";
 import { backendErrorMessage } from "../errors";
-import { ACCEPT, checkFile } from "../filetype";
-import { diffListing, labelCounts, matchesLabel, sortEntries, type Entry, type SortOrder } from "../gallery";
+import { ACCEPT, ACCEPTED_FORMATS_TEXT, checkFile } from "../filetype";
+import { diffListing, duplicateOf, labelCounts, matchesLabel, sortEntries, thumbnailKey, type Entry, type SortOrder } from "../gallery";
 import { buildUploadKey, cleanFileName, displayNameFromImageId, imageIdFromKey } from "../keys";
 import { SessionExpiredError } from "../session";
 import { isTerminal, viewFromItem, type ImageItem } from "../status";
@@ -64,7 +64,7 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
     "label",
     { for: "file-input", class: "dropzone", testid: "dropzone" },
     h("strong", {}, touch ? "Tap to choose photos" : "Drop photos anywhere on this page"),
-    h("span", {}, touch ? " (JPEG or PNG; many at once)" : ", paste them, or click to choose (JPEG or PNG; many at once)"),
+    h("span", { testid: "dropzone-formats" }, `${touch ? "" : ", paste them, or click to choose"} (${ACCEPTED_FORMATS_TEXT}; many at once)`),
   );
   const refused = h("div", { class: "refused", role: "status", testid: "upload-refused", hidden: true });
   const sortSelect = h(
@@ -85,6 +85,7 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
     renditionUrl: (key) => backend.renditionUrl(key),
     onDelete: (card) => void deletePhoto(card),
     onReprocess: backend.canReprocess ? (card) => void reprocess(card) : undefined,
+    openPhoto: (id) => openPhoto(id),
   });
   main.append(albumActions(), fileInput, drop, refused, toolbar, empty, grid, liveNote, viewer.el);
 
@@ -102,7 +103,19 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
     },
     reprocess: backend.canReprocess ? (card: PhotoCard) => void reprocess(card) : undefined,
     delete: (card: PhotoCard) => void deletePhoto(card),
+    openPhoto: (id: string) => openPhoto(id),
   };
+
+  /** Opens a photo of the album in the photo view (the label filter is cleared when it hides it). */
+  function openPhoto(imageID: string): void {
+    const card = slots.get(imageID)?.card;
+    if (!card) return;
+    if (card.el.hidden) {
+      labelSelect.value = "";
+      layout();
+    }
+    viewer.open(card);
+  }
 
   const visibleCards = () => [...grid.children].map((el) => cardOf(el)).filter((c): c is PhotoCard => !!c && !c.el.hidden);
   const cardOf = (el: Element) => slots.get((el as HTMLElement).dataset.imageId ?? "")?.card;
@@ -122,6 +135,13 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
       card.el.hidden = !matchesLabel(e, keep);
       if (!card.el.hidden) shown++;
       grid.append(card.el); // moves it into place
+    }
+    // "Duplicate of <name>" follows the album: a link while that photo is here.
+    const names = new Map([...slots].map(([id, sl]) => [id, sl.card.state.name] as const));
+    for (const sl of slots.values()) {
+      const dup = duplicateOf(sl.item, names);
+      const had = sl.card.state.duplicate;
+      if (dup?.imageID !== had?.imageID || dup?.name !== had?.name || dup?.inAlbum !== had?.inAlbum) sl.card.update({ duplicate: dup });
     }
     empty.hidden = slots.size > 0;
     countText.textContent = slots.size === 0 ? "" : keep ? `${shown} of ${slots.size} photos` : `${slots.size} photo${slots.size === 1 ? "" : "s"}`;
@@ -157,11 +177,11 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
   function applyItem(slot: Slot, item: ImageItem | undefined): void {
     const card = slot.card;
     const view = viewFromItem(item);
+    const before = card.state.item ? thumbnailKey(card.state.item) : undefined;
     if (item) slot.item = item;
     card.update({ phase: view.phase, label: view.label, executionArn: view.executionArn, error: view.error, item: item ?? card.state.item });
-    if (view.phase === "done" && item?.thumbnail && (!card.state.thumbnailUrl || card.state.item?.thumbnail?.s3Key !== item.thumbnail.s3Key)) {
-      void showThumbnail(card, item);
-    }
+    const key = item ? thumbnailKey(item) : undefined;
+    if (view.phase === "done" && item && key && (!card.state.thumbnailUrl || before !== key)) void showThumbnail(card, item);
     viewer.refresh(card.state.imageID);
   }
 
@@ -227,7 +247,7 @@ export function renderGallery(main: HTMLElement, deps: GalleryDeps): void {
     let slot = slots.get(e.imageID);
     if (!slot) {
       // Only a file the browser can show gets a preview (an unreadable one falls back to a placeholder).
-      const preview = /^image\/(jpeg|png|gif|webp)$/.test(e.file.type);
+      const preview = /^image\/(jpeg|png|gif|webp|avif)$/.test(e.file.type);
       let previewUrl: string | undefined;
       if (preview) {
         previewUrl = URL.createObjectURL(e.file);

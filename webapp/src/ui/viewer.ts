@@ -1,13 +1,17 @@
-// The photo view: a modal dialog with the larger rendition (the thumbnail until the pipeline
-// writes renditions), every fact, labels with confidence, the map link and the failure reason.
-// Arrow keys move between the photos as the gallery shows them; Escape closes.
+// The photo view: a modal dialog with the larger rendition (the `preview`; the BlurHash, then
+// the thumbnail until it loads, the thumbnail alone when it fails or there is none), every
+// fact, labels with confidence, the map link, the failure reason, the duplicate it is of and
+// what moderation flagged. Arrow keys move between the photos as the gallery shows them;
+// Escape closes.
 
 import { formatTag, normalizeTags } from "../format";
-import { pickRendition, step } from "../gallery";
+import { aspectRatio, duplicateOf, pickRendition, step } from "../gallery";
+import { moderationLabels } from "../moderation";
+import { placeholderCanvas } from "../placeholder";
 import type { ImageItem } from "../status";
 import type { PhotoCard } from "./card";
-import { factRows } from "./card";
-import { clear, h } from "./dom";
+import { duplicateLine, factRows, flagBar } from "./card";
+import { append, clear, h } from "./dom";
 
 export interface ViewerDeps {
   /** The cards in the order the gallery shows them (filtered). */
@@ -16,6 +20,8 @@ export interface ViewerDeps {
   renditionUrl(s3Key: string): Promise<string>;
   onDelete?(card: PhotoCard): void;
   onReprocess?(card: PhotoCard): void;
+  /** Opens another photo of the album (the one this duplicates). */
+  openPhoto?(imageID: string): void;
 }
 
 export class PhotoViewer {
@@ -87,26 +93,54 @@ export class PhotoViewer {
     el.dataset.imageId = s.imageID;
     el.dataset.status = s.phase;
 
-    const media = h("div", { class: "viewer__media" });
-    const show = (src: string | undefined, testid: string) => {
-      clear(media);
-      if (!src) return media.append(h("div", { class: "card__placeholder", testid: "photo-view-no-image" }, "No picture yet"));
-      const img = h("img", { src, alt: s.name, testid });
-      img.addEventListener("error", () => show(undefined, testid), { once: true });
-      media.append(img);
-    };
+    const flags = moderationLabels(s.item);
+    const media = h("div", { class: `viewer__media${flags.length && !s.revealed ? " is-flagged" : ""}` });
+    const blur = s.item && !s.mediaFailed ? placeholderCanvas(s.item.placeholder, aspectRatio(s.item), "blurhash", "photo-view-placeholder") : null;
+    const flagged = flags.length
+      ? flagBar(flags, !!s.revealed, "photo-view", (revealed) => {
+          media.classList.toggle("is-flagged", !revealed);
+          card.update({ revealed });
+        })
+      : null;
+    const noImage = () => h("div", { class: "card__placeholder", testid: "photo-view-no-image" }, "No picture yet");
+    const smallUrl = s.mediaFailed ? undefined : (s.thumbnailUrl ?? s.previewUrl);
+    const small = smallUrl ? h("img", { src: smallUrl, alt: s.name, testid: s.thumbnailUrl ? "photo-view-image" : "photo-view-preview" }) : null;
+    small?.addEventListener("load", () => blur?.remove(), { once: true });
+    small?.addEventListener(
+      "error",
+      () => {
+        small.remove();
+        if (!media.querySelector("img")) media.prepend(blur ?? noImage());
+      },
+      { once: true },
+    );
+    append(media, [blur, small ?? (blur ? null : noImage()), flagged]);
+    // The larger rendition, loaded behind what is shown and swapped in once it has loaded; the
+    // thumbnail stays when it fails.
     const rendition = s.item ? pickRendition(s.item) : undefined;
-    show(s.mediaFailed ? undefined : (s.thumbnailUrl ?? s.previewUrl), s.thumbnailUrl ? "photo-view-image" : "photo-view-preview");
-    // A larger rendition than the card's thumbnail, once the pipeline writes one.
     if (rendition && !s.mediaFailed && !(s.thumbnailUrl && rendition.s3Key === s.item?.thumbnail?.s3Key)) {
       this.deps.renditionUrl(rendition.s3Key).then(
         (url) => {
-          if (token === this.renderToken) show(url, "photo-view-image");
+          if (token !== this.renderToken) return;
+          const big = h("img", { src: url, alt: s.name, class: "viewer__next", testid: "photo-view-next" });
+          big.addEventListener(
+            "load",
+            () => {
+              if (token !== this.renderToken) return;
+              media.querySelectorAll("img, canvas, .card__placeholder").forEach((n) => n !== big && n.remove());
+              big.classList.remove("viewer__next");
+              big.setAttribute("data-testid", "photo-view-image");
+            },
+            { once: true },
+          );
+          big.addEventListener("error", () => big.remove(), { once: true });
+          media.prepend(big);
         },
         (err: unknown) => console.error("rendition", err),
       );
     }
 
+    const dup = s.duplicate ?? duplicateOf(s.item);
     const nav = (delta: number, label: string, testid: string) =>
       h(
         "button",
@@ -118,6 +152,7 @@ export class PhotoViewer {
       { class: "viewer__info" },
       h("h2", { class: "viewer__name", testid: "photo-view-name" }, s.name),
       h("p", { class: `status status--${s.phase}`, testid: "photo-view-status" }, s.label),
+      dup ? duplicateLine(dup, "photo-view", this.deps.openPhoto) : null,
       s.error
         ? h(
             "div",
