@@ -3,13 +3,16 @@
 
 `make bench` runs this. It prints markdown tables and writes them to build/bench/results.md.
 
-- Thumbnails: the library's own ``image_pipeline.imaging.make_thumbnail`` (what the
-  generate_thumbnail Lambda calls) in a child process, against a naive Pillow full decode +
-  resize, ``gm convert -thumbnail 250x250`` (GraphicsMagick, the original's approach) and the
-  floor, a bare 1/8-scale decode (``djpeg -scale 1/8``). Every tool is one child process; its
-  start-up is the same command on a 16x16 image of the same format, run just before it in each
-  round and subtracted (median of the per-round differences). Peak RSS is the child's own max
-  RSS as GNU time reports it; CPU time (user+sys) is shown beside wall time.
+- Thumbnails: the library's own ``image_pipeline.imaging.make_thumbnail`` (the thumbnail
+  alone) and ``image_pipeline.renditions.make_renditions`` (thumbnail and preview, what the
+  generate_thumbnail Lambda runs) in a child process, against a naive Pillow full decode +
+  resize, a bare Pillow full decode, ``gm convert -thumbnail 250x250`` (GraphicsMagick, the
+  original's approach) and, for a JPEG, the floors: a bare 1/8-scale decode (Pillow's
+  ``Image.draft`` and ``djpeg -scale 1/8``). JPEGs, a PNG, a 12 MP HEIC and a 12 MP WebP.
+  Every tool is one child process; its start-up is the same command on a 16x16 image of the
+  same format, run just before it in each round and subtracted (median of the per-round
+  differences). Peak RSS is the child's own max RSS as GNU time reports it; CPU time
+  (user+sys) is shown beside wall time.
 - Metadata: ``image_pipeline.imaging.extract_metadata`` over ``S3Source`` (what the
   extract_metadata Lambda calls) against moto in-process; bytes returned by GetObject are
   counted by wrapping each response body from a botocore event hook.
@@ -37,7 +40,7 @@ import time
 
 from bench_functions import MEMORY_TF, bench_functions, default_memory, save
 from bench_functions import table as functions_table
-from bench_images import images
+from bench_images import format_cases, images
 from bench_imports import bench_imports
 from bench_metadata import bench_metadata
 from bench_report import report
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_tools()
     began = time.perf_counter()
     cases, extra, tiny = images()
-    thumbs = bench_thumbnails(cases, tiny, args.repeats)
+    thumbs = bench_thumbnails(cases + format_cases(), tiny, args.repeats)
     print("bench: metadata against moto", file=sys.stderr)
     metadata = bench_metadata(cases + extra)
     print("bench: handler imports", file=sys.stderr)

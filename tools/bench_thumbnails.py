@@ -1,4 +1,6 @@
-"""The measured contenders: ours, Pillow full decode, GraphicsMagick and the djpeg floor."""
+"""The measured contenders: ours (thumbnail alone, and every rendition as generate_thumbnail
+makes them), Pillow full decode + resize, a bare Pillow full decode, GraphicsMagick and, for a
+JPEG, two floors: a Pillow draft (1/8-scale DCT) decode and ``djpeg -scale 1/8``."""
 
 from __future__ import annotations
 
@@ -11,12 +13,17 @@ from bench_images import Case
 from bench_measure import Pair, child_env, measure, median
 from bench_setup import OUT
 from image_pipeline.config import DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_THUMBNAIL_SIZE
+from image_pipeline.renditions import DEFAULT_RENDITIONS
 
 BOX = DEFAULT_THUMBNAIL_SIZE
+PREVIEW = max(spec.box for spec in DEFAULT_RENDITIONS)
 
 OURS_NAME = "ours (make_thumbnail)"
+RENDITIONS_NAME = "ours (make_renditions: thumbnail + preview)"
 NAIVE_NAME = "Pillow full decode + resize"
+DECODE_NAME = "Pillow full decode only"
 GM_NAME = "gm convert -thumbnail"
+DRAFT_NAME = "floor: Pillow draft 1/8 decode"
 FLOOR_NAME = "floor: djpeg -scale 1/8"
 
 OURS = f"""
@@ -27,19 +34,44 @@ with open(sys.argv[1], "rb") as fh:
 make_thumbnail(data, {BOX}, {DEFAULT_MAX_IMAGE_PIXELS})
 """
 
-NAIVE = f"""
+# What generate_thumbnail runs: the default renditions, AUTO format, BlurHash and perceptual hash.
+RENDITIONS = f"""
+import sys
+from image_pipeline.renditions import make_renditions
+with open(sys.argv[1], "rb") as fh:
+    data = fh.read()
+make_renditions(data, max_pixels={DEFAULT_MAX_IMAGE_PIXELS})
+"""
+
+# The plugin is registered (as image_pipeline.imaging does) only for a HEIF: the other formats'
+# naive runs stay plain Pillow. A HEIF or WebP thumbnail is written as a JPEG, like ours.
+_OPEN = """
 import io, sys
 from PIL import Image
+if sys.argv[2] == "HEIF":
+    import pillow_heif
+    pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 with open(sys.argv[1], "rb") as fh:
     data = fh.read()
 image = Image.open(io.BytesIO(data))
-fmt = image.format
+"""
+
+NAIVE = (
+    _OPEN
+    + f"""
+fmt = image.format if image.format in ("JPEG", "PNG") else "JPEG"
 image.load()
 scale = min(1.0, {BOX} / max(image.size))
 size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
 image = image.resize(size, Image.Resampling.BICUBIC)
 image.save(io.BytesIO(), fmt)
 """
+)
+
+DECODE = _OPEN + "image.load()\n"
+
+# Image.draft picks the smallest DCT scale still covering the size asked: 1/8 here.
+DRAFT = _OPEN + "image.draft('RGB', (image.width // 8, image.height // 8))\nimage.load()\n"
 
 
 @dataclass
@@ -62,16 +94,19 @@ class ToolResult:
 
 
 def commands(path: Path, fmt: str) -> dict[str, list[str]]:
-    """Each contender's command line for one image (the floor for JPEG only)."""
+    """Each contender's command line for one image (the floors for JPEG only)."""
     python, gm, djpeg = sys.executable, shutil.which("gm"), shutil.which("djpeg")
     assert gm and djpeg
-    gm_out = str(OUT / "out" / ("gm.jpg" if fmt == "JPEG" else "gm.png"))
+    gm_out = str(OUT / "out" / ("gm.png" if fmt == "PNG" else "gm.jpg"))
     cmds = {
         OURS_NAME: [python, "-c", OURS, str(path)],
-        NAIVE_NAME: [python, "-c", NAIVE, str(path)],
+        RENDITIONS_NAME: [python, "-c", RENDITIONS, str(path)],
+        NAIVE_NAME: [python, "-c", NAIVE, str(path), fmt],
+        DECODE_NAME: [python, "-c", DECODE, str(path), fmt],
         GM_NAME: [gm, "convert", "-thumbnail", f"{BOX}x{BOX}", str(path), gm_out],
     }
     if fmt == "JPEG":
+        cmds[DRAFT_NAME] = [python, "-c", DRAFT, str(path), fmt]
         cmds[FLOOR_NAME] = [djpeg, "-scale", "1/8", str(path)]
     return cmds
 
