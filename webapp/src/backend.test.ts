@@ -196,6 +196,19 @@ describe("images", () => {
       b.thumbnailUrl({ imageID: "i", thumbnail: { s3Bucket: "photos", s3Key: `Incoming/${ME}/k/x.png` } }),
     ).rejects.toBeInstanceOf(NotYoursError);
   });
+
+  it("signs the thumbnail rendition when the item has no thumbnail attribute, and any own rendition", async () => {
+    const s3 = new S3Client({ region: "us-east-1", endpoint: "http://127.0.0.1:4566", forcePathStyle: true, credentials: { accessKeyId: "A", secretAccessKey: "s" } });
+    const b = backendWith(fake(() => ({})).sender, { s3 });
+    const renditions = [
+      { name: "preview", s3Key: `Thumbnails/${ME}/preview/k/x.webp`, width: 1280, height: 960 },
+      { name: "thumbnail", s3Key: `Thumbnails/${ME}/thumbnail/k/x.jpg`, width: 250, height: 188 },
+    ];
+    expect(await b.thumbnailUrl({ imageID: "i", renditions })).toContain(`/thumbnail/k/x.jpg?`);
+    expect(await b.renditionUrl(renditions[0].s3Key)).toContain(`/preview/k/x.webp?`);
+    await expect(b.thumbnailUrl({ imageID: "i", renditions: [{ name: "thumbnail", s3Key: `Thumbnails/${OTHER}/thumbnail/k/x.jpg` }] })).rejects.toBeInstanceOf(NotYoursError);
+    await expect(b.renditionUrl(`Thumbnails/${OTHER}/preview/k/x.webp`)).rejects.toBeInstanceOf(NotYoursError);
+  });
 });
 
 describe("uploads", () => {
@@ -455,5 +468,16 @@ describe("deleting and retrying", () => {
     const sum = await backendWith(doc.sender).albumSummary(`${ME}/AbCdEfGh1234`);
     expect(sum.count).toBe(3);
     expect(sum.cover?.imageID).toBe(`${ME}/a/3`);
+  });
+
+  it("an album's cover is never a photo moderation flagged", async () => {
+    const thumb = (id: string) => ({ s3Bucket: "photos", s3Key: `Thumbnails/${ME}/thumbnail/${id}` });
+    const doc = fake(() => ({
+      Items: [
+        { imageID: `${ME}/a/2`, processingStatus: "SUCCEEDED", thumbnail: thumb("a/2"), moderationLabels: [{ name: "Violence", confidence: 91 }] },
+        { imageID: `${ME}/a/1`, processingStatus: "SUCCEEDED", thumbnail: thumb("a/1") },
+      ],
+    }));
+    expect((await backendWith(doc.sender).albumSummary(`${ME}/AbCdEfGh1234`)).cover?.imageID).toBe(`${ME}/a/1`);
   });
 });

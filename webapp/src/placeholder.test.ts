@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { encode } from "blurhash";
+import { decode, encode } from "blurhash";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { decodePlaceholder, placeholderCanvas, placeholderSize } from "./placeholder";
 
@@ -27,6 +27,7 @@ describe("decodePlaceholder", () => {
     const p = decodePlaceholder(HASH, 4 / 3)!;
     expect([p.width, p.height]).toEqual([32, 24]);
     expect(p.pixels).toHaveLength(32 * 24 * 4);
+    expect(Array.from(p.pixels)).toEqual(Array.from(decode(HASH, 32, 24))); // 32 wide, 24 high, not the other way
     expect(p.pixels[3]).toBe(255); // opaque
     expect(new Set(p.pixels.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(5); // a gradient, not one colour
   });
@@ -38,6 +39,18 @@ describe("decodePlaceholder", () => {
     expect(Math.abs(r - 200)).toBeLessThanOrEqual(3);
     expect(Math.abs(g - 30)).toBeLessThanOrEqual(3);
     expect(Math.abs(b - 40)).toBeLessThanOrEqual(3);
+  });
+
+  it("a portrait picture's gradient runs the right way", () => {
+    // Top half white, bottom half black: the decoded top row is much lighter than three quarters down.
+    const w = 6, h = 8;
+    const px = new Uint8ClampedArray(w * h * 4);
+    for (let i = 0; i < w * h; i++) px.set(i < (w * h) / 2 ? [255, 255, 255, 255] : [0, 0, 0, 255], i * 4);
+    const p = decodePlaceholder(encode(px, w, h, 3, 4), w / h)!;
+    expect([p.width, p.height]).toEqual([24, 32]);
+    const red = (x: number, y: number) => p.pixels[(y * p.width + x) * 4];
+    expect(red(12, 0)).toBeGreaterThan(240);
+    expect(red(12, 0) - red(12, 24)).toBeGreaterThan(100);
   });
 
   it("nothing for an absent or invalid hash", () => {

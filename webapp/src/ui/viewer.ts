@@ -122,7 +122,7 @@ export class PhotoViewer {
       this.deps.renditionUrl(rendition.s3Key).then(
         (url) => {
           if (token !== this.renderToken) return;
-          const big = h("img", { src: url, alt: s.name, class: "viewer__next", testid: "photo-view-next" });
+          const big = h("img", { src: url, alt: s.name, class: "viewer__next", testid: "photo-view-loading" });
           big.addEventListener(
             "load",
             () => {
