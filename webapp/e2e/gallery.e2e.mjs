@@ -8,7 +8,7 @@
 // unsupported file (FileTypeNotSupported in plain words). Then the second signs out and signs in
 // as the first in the same tab: the same identity, the first's album only.
 //
-// The first also: uploads ten files at once (six real photos, a GIF and a truncated JPEG the
+// The first also: uploads ten files at once (six real photos, a BMP and a truncated JPEG the
 // pipeline fails, a text file and an empty file the app refuses before upload), opens the photo
 // view (arrow keys, Escape), retries a failed processing and an upload that failed (from memory),
 // deletes a photo and an album, sees in a second tab what the first uploads without a reload, is
@@ -56,8 +56,26 @@ const CHROMIUM_FLAGS = [
 const TERMINAL = ["done", "failed", "upload-failed"];
 const PASSWORD = "Correct-Horse-42";
 
-/** A valid 1x1 GIF: a real image of a type the pipeline does not accept (FileTypeNotSupported). */
-const TINY_GIF = Buffer.from("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==", "base64");
+/**
+ * A valid 1x1 24-bit BMP: a real image of a type the pipeline does not accept
+ * (FileTypeNotSupported; GIF, WebP, HEIF and AVIF are accepted now).
+ */
+const TINY_BMP = (() => {
+  const b = Buffer.alloc(58);
+  b.write("BM", 0, "latin1");
+  b.writeUInt32LE(58, 2); // file size
+  b.writeUInt32LE(54, 10); // pixel data offset
+  b.writeUInt32LE(40, 14); // BITMAPINFOHEADER
+  b.writeInt32LE(1, 18); // width
+  b.writeInt32LE(1, 22); // height
+  b.writeUInt16LE(1, 26); // planes
+  b.writeUInt16LE(24, 28); // bits per pixel
+  b.writeUInt32LE(4, 34); // image size (one row, padded to 4 bytes)
+  b.writeInt32LE(2835, 38);
+  b.writeInt32LE(2835, 42);
+  b.set([0x40, 0x80, 0xc0], 54); // one pixel (B, G, R)
+  return b;
+})();
 
 export function options(env = process.env) {
   const url = env.WEBAPP_URL;
@@ -84,8 +102,8 @@ export async function run(opts) {
   };
   mkdirSync(opts.artifacts, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), "webapp-e2e-"));
-  const unsupported = join(work, "not-a-photo.gif");
-  writeFileSync(unsupported, TINY_GIF);
+  const unsupported = join(work, "not-accepted.bmp");
+  writeFileSync(unsupported, TINY_BMP);
   // Damaged: an image's first bytes, so only the pipeline can tell (ImageDecodeError).
   const truncated = join(work, "truncated.jpg");
   const whole = readFileSync(join(FIXTURES, "iptc.jpg"));
