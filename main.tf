@@ -46,6 +46,7 @@ module "pipeline" {
   encryption           = var.encryption
   functions            = local.pipeline_functions
   image_settings       = var.image_settings
+  moderation           = var.moderation
   state_machine        = merge(var.state_machine, { definition_template = "${path.module}/statemachine.json.tftpl" })
   backfill             = var.backfill
   tracing_enabled      = var.tracing_enabled

@@ -97,19 +97,31 @@ variable "functions" {
 }
 
 variable "image_settings" {
-  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit, the largest object processed (bytes; larger ones end FAILED ImageTooLarge unread) and the formats accepted (`formats`: any of JPEG, PNG, HEIF, AVIF, WEBP, GIF, all by default; others end FAILED FileTypeNotSupported)."
+  description = "Image processing settings passed to the functions: label count and confidence for Rekognition; the renditions (`renditions`, name => box px, null: the 250 px `thumbnail` (`thumbnail_size`) and a 1,280 px `preview`, all from one decode; `rendition_format` auto (JPEG, PNG when transparent) or webp); the decompression-bomb pixel limit; the largest object processed (bytes; larger ones end FAILED ImageTooLarge unread); the formats accepted (`formats`: any of JPEG, PNG, HEIF, AVIF, WEBP, GIF, all by default; others end FAILED FileTypeNotSupported); and `duplicate_max_distance`, the perceptual-hash bits within which an upload is `duplicateOf` an earlier photo of its owner. The pipeline module's variable of the same name validates them."
   type = object({
-    max_labels       = optional(number, 10)
-    min_confidence   = optional(number, 60)
-    thumbnail_size   = optional(number, 250)
-    max_image_pixels = optional(number, 89478485)
-    max_object_bytes = optional(number, 52428800)
-    formats          = optional(list(string), ["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"])
+    max_labels             = optional(number, 10)
+    min_confidence         = optional(number, 60)
+    thumbnail_size         = optional(number, 250)
+    renditions             = optional(map(number))
+    rendition_format       = optional(string, "auto")
+    max_image_pixels       = optional(number, 89478485)
+    max_object_bytes       = optional(number, 52428800)
+    formats                = optional(list(string), ["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"])
+    duplicate_max_distance = optional(number, 6)
   })
   default  = {}
   nullable = false
 }
 
+variable "moderation" {
+  description = "Rekognition DetectModerationLabels as a third parallel branch, off by default: a photo with moderation labels at or above `min_confidence` carries them as `moderationLabels`."
+  type = object({
+    enabled        = optional(bool, false)
+    min_confidence = optional(number, 50)
+  })
+  default  = {}
+  nullable = false
+}
 
 variable "state_machine" {
   description = "State machine settings: `type` STANDARD or EXPRESS, the log level of its execution history and whether that history includes execution data (inputs and outputs: GPS and identities; turn it off in production), and `timeout_seconds` (null: 900 for STANDARD, 300 for EXPRESS), after which an execution ends TIMED_OUT and its item FAILED `ExecutionTimedOut`."

@@ -13,6 +13,8 @@ module "image_pipeline" {
   logs   = { retention_in_days = 1 }
   # STANDARD, or EXPRESS (billed by duration: the cheaper; make up passes TF_VAR_state_machine_type).
   state_machine = { type = var.state_machine_type }
+  # Off by default; TF_VAR_moderation_enabled=true adds the DetectModerationLabels branch.
+  moderation = { enabled = var.moderation_enabled }
   test_client = {
     enabled                  = true
     pre_sign_up_function_arn = aws_lambda_function.auto_confirm.arn # sign_up.tf

@@ -49,3 +49,10 @@ variable "state_machine_type" {
     error_message = "state_machine_type must be STANDARD or EXPRESS."
   }
 }
+
+variable "moderation_enabled" {
+  description = "Add Rekognition DetectModerationLabels as a parallel branch (the emulator answers it); flagged photos carry moderationLabels."
+  type        = bool
+  default     = false
+  nullable    = false
+}

@@ -111,6 +111,7 @@ class LabelConfig:
     min_confidence: float
     max_image_pixels: int  # the rendition made for Rekognition decodes the image
     max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES  # ... and reads the whole object
+    moderation_min_confidence: float = 50.0  # DetectModerationLabels' own default
 
     @classmethod
     def from_env(cls) -> LabelConfig:
@@ -118,6 +119,7 @@ class LabelConfig:
         return cls(
             max_labels=_int("MAX_LABELS", 10),
             min_confidence=_float("MIN_CONFIDENCE", 60.0),
+            moderation_min_confidence=_float("MODERATION_MIN_CONFIDENCE", 50.0),
             max_image_pixels=limits.max_image_pixels,
             max_object_bytes=limits.max_object_bytes,
         )
@@ -187,6 +189,27 @@ class TableConfig:
     @classmethod
     def from_env(cls) -> TableConfig:
         return cls(table_name=_required("IMAGE_METADATA_TABLE"))
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """store_metadata's: the table, and where it looks for the owner's duplicates
+    (``HASH_INDEX``, the index on userID and contentHash; unset: it does not look)."""
+
+    table_name: str
+    hash_index: str | None = None
+    duplicate_max_distance: int = 6  # duplicates.DEFAULT_MAX_DISTANCE
+
+    @classmethod
+    def from_env(cls) -> StoreConfig:
+        distance = _int("DUPLICATE_MAX_DISTANCE", 6)
+        if not 0 <= distance <= 64:
+            raise ConfigError(f"DUPLICATE_MAX_DISTANCE={distance} is not within 0-64 bits")
+        return cls(
+            table_name=_required("IMAGE_METADATA_TABLE"),
+            hash_index=os.environ.get("HASH_INDEX", "").strip() or None,
+            duplicate_max_distance=distance,
+        )
 
 
 @dataclass(frozen=True)

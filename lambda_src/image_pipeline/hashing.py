@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from PIL import Image
+if TYPE_CHECKING:  # Pillow only where a picture is hashed: store_metadata compares hashes
+    from PIL import Image
 
 CHUNK_BYTES = 1024 * 1024
 HASH_SIZE = 8  # bits per side: a 64-bit hash
@@ -50,6 +51,8 @@ def perceptual_hash(image: Image.Image) -> str:
     Give it the picture as displayed (oriented, sRGB): an EXIF-rotated copy then hashes like
     the upright one. Alpha is ignored (as imagehash does: ``convert("L")``).
     """
+    from PIL import Image
+
     sample = image.convert("L").resize((_SAMPLE, _SAMPLE), Image.Resampling.LANCZOS)
     pixels = sample.tobytes()  # one byte per pixel, row by row
     rows = [pixels[y * _SAMPLE : (y + 1) * _SAMPLE] for y in range(_SAMPLE)]

@@ -70,6 +70,16 @@ class Label(TypedDict):
     confidence: float
 
 
+class ModerationLabel(TypedDict):
+    """detect_moderation_labels' output and the stored form: one of Rekognition's moderation
+    labels (``Explicit Nudity``, ``Violence``...), confidence in percent, the label above it in
+    Rekognition's taxonomy when it has one."""
+
+    name: str
+    confidence: float
+    parentName: NotRequired[str]
+
+
 class Tag(TypedDict):
     """A stored label: a label without a numeric confidence is stored by name only."""
 

@@ -6,10 +6,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from image_pipeline import executions, records
+from image_pipeline import duplicates, executions, records
 from image_pipeline.models import (
     FailureResult,
     LoggedEnding,
+    ModerationLabel,
     S3Location,
     StoredMetadata,
     StoredRenditions,
@@ -35,20 +36,64 @@ def store_metadata(
     thumbnail: S3Location | None,
     execution_arn: str | None = None,
     renditions: StoredRenditions | None = None,
+    moderation_labels: Sequence[ModerationLabel] = (),
+    hash_index: str | None = None,
+    duplicate_max_distance: int = duplicates.DEFAULT_MAX_DISTANCE,
 ) -> StoreResult:
     """One conditional write: the metadata as TransformMetadata produced it, the tags, the
-    thumbnail, the renditions with the hashes and placeholder, SUCCEEDED. The metadata and
-    renditions are stored as they are, never transformed again; each is checked to be the
-    stored form (InvalidInput otherwise), whoever the caller.
+    thumbnail, the renditions with the hashes and placeholder, a flagged photo's moderation
+    labels, ``duplicateOf``, SUCCEEDED. The metadata and renditions are stored as they are,
+    never transformed again; each is checked to be the stored form (InvalidInput otherwise),
+    whoever the caller.
+
+    With ``hash_index``, the hashes are written first, then the owner's other photos are
+    compared: this photo is ``duplicateOf`` the earliest copy before it, and later copies not
+    marked yet are marked (of two copies processed at once, the second to compare finds the
+    first).
 
     An execution that no longer owns the item (a newer upload) changes nothing.
     """
     stored = check_stored(metadata)
     results = check_renditions(renditions or {})
+    duplicate_of = None
+    content_hash = results.get("contentHash")
+    if hash_index and content_hash:
+        item = records.record_hashes(
+            table, image_id, execution_name, content_hash, results.get("perceptualHash")
+        )
+        if item is None:
+            return _not_owned(image_id)
+        photo = duplicates.Fingerprint.of_item(item)
+        user_id = item.get("userID")
+        if photo is not None and isinstance(user_id, str) and user_id:
+            others = [
+                found
+                for other in records.hashed_photos_of(table, hash_index, user_id)
+                if (found := duplicates.Fingerprint.of_item(other))
+            ]
+            duplicate_of = duplicates.original_of(photo, others, duplicate_max_distance)
+            for copy in duplicates.later_copies(photo, others, duplicate_max_distance):
+                records.mark_duplicate(
+                    table, copy.image_id, copy.content_hash, duplicate_of or image_id
+                )
     if not records.store_success(
-        table, image_id, execution_name, stored, tags, thumbnail, execution_arn, results
+        table,
+        image_id,
+        execution_name,
+        stored,
+        tags,
+        thumbnail,
+        execution_arn,
+        results,
+        moderation_labels,
+        duplicate_of,
     ):
-        logger.info("A newer upload owns the item; result not stored", extra={"imageID": image_id})
+        return _not_owned(image_id)
+    return {"imageID": image_id, "processingStatus": records.SUCCEEDED}
+
+
+def _not_owned(image_id: str) -> StoreResult:
+    logger.info("A newer upload owns the item; result not stored", extra={"imageID": image_id})
     return {"imageID": image_id, "processingStatus": records.SUCCEEDED}
 
 

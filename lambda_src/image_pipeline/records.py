@@ -8,7 +8,7 @@ answers (an EXPRESS ARN is known only then) and by the execution's own last writ
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -17,6 +17,7 @@ from image_pipeline.clients import client, error_code
 from image_pipeline.models import (
     STORED_METADATA_KEYS,
     STORED_RENDITION_KEYS,
+    ModerationLabel,
     S3Location,
     StoredMetadata,
     StoredRenditions,
@@ -29,6 +30,10 @@ SUCCEEDED: Final = "SUCCEEDED"
 FAILED: Final = "FAILED"
 # The stored metadata attributes store_metadata may set (never keys or ownership attributes).
 METADATA_KEYS = STORED_METADATA_KEYS
+# The other results of an execution: set by store_metadata, removed when it found none.
+# (``duplicateOf`` is not among them: record_hashes removes it, so that an earlier copy
+# compared in between may set it.)
+RESULT_KEYS = ("thumbnail", *STORED_RENDITION_KEYS, "moderationLabels")
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,24 @@ def _update(
     only_if_status: str | None = None,
     unless_status: tuple[str, ...] = (),
 ) -> bool:
+    return (
+        _update_item(
+            table, image_id, execution_name, set_values, remove, only_if_status, unless_status
+        )
+        is not None
+    )
+
+
+def _update_item(
+    table: str,
+    image_id: str,
+    execution_name: str,
+    set_values: dict[str, Any],
+    remove: tuple[str, ...] = (),
+    only_if_status: str | None = None,
+    unless_status: tuple[str, ...] = (),
+) -> dict[str, Any] | None:
+    """The item after the update, or None when ``execution_name`` no longer owns it."""
     names = {"#executionName": "executionName"}
     values = {":executionName": _serialize(execution_name)}
     assignments = []
@@ -159,19 +182,20 @@ def _update(
         listed = ", ".join(f":u{index}" for index in range(len(unless_status)))
         condition += f" AND NOT (#status IN ({listed}))"
     try:
-        client("dynamodb").update_item(
+        response = client("dynamodb").update_item(
             TableName=table,
             Key={"imageID": {"S": image_id}},
             UpdateExpression=expression,
             ConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
         )
     except Exception as exc:
         if _is_conditional_failure(exc):
-            return False
+            return None
         raise
-    return True
+    return _deserialize(response.get("Attributes", {}))
 
 
 def _with_arn(values: dict[str, Any], execution_arn: str | None) -> dict[str, Any]:
@@ -196,8 +220,11 @@ def store_success(
     thumbnail: S3Location | None,
     execution_arn: str | None = None,
     renditions: StoredRenditions | None = None,
+    moderation_labels: Sequence[ModerationLabel] = (),
+    duplicate_of: str | None = None,
 ) -> bool:
-    """Metadata, tags, thumbnail, renditions (and hashes, placeholder) and SUCCEEDED, if
+    """Metadata, tags, thumbnail, renditions (and hashes, placeholder), the moderation labels
+    of a flagged photo, ``duplicateOf`` and SUCCEEDED, if
     ``execution_name`` still owns the item: every result attribute in one write, so a
     reprocessed item never mixes two executions' results (a fact this execution did not find,
     kept from an earlier one, is removed)."""
@@ -212,8 +239,12 @@ def store_success(
     for key, value in (renditions or {}).items():
         if key in STORED_RENDITION_KEYS and value not in (None, "", []):
             values[key] = value
+    if moderation_labels:
+        values["moderationLabels"] = [dict(label) for label in moderation_labels]
+    if duplicate_of:
+        values["duplicateOf"] = duplicate_of
     values["processingStatus"] = SUCCEEDED
-    results = (*METADATA_KEYS, "thumbnail", *STORED_RENDITION_KEYS)
+    results = (*METADATA_KEYS, *RESULT_KEYS)
     stale = tuple(key for key in results if key not in values)
     values = _with_arn(values, execution_arn)
     return _update(table, image_id, execution_name, values, remove=("error", "cause", *stale))
@@ -364,3 +395,52 @@ def owned_by(table: str, execution_index: str, execution_name: str) -> list[str]
         ExpressionAttributeValues={":name": _serialize(execution_name)},
     )
     return [item["imageID"]["S"] for item in response.get("Items", [])]
+
+
+def record_hashes(
+    table: str, image_id: str, execution_name: str, content_hash: str, perceptual_hash: str | None
+) -> dict[str, Any] | None:
+    """The hashes on the item, before anything compares them: two copies processed at once
+    then find each other. An earlier run's ``duplicateOf`` goes. The item as it is now, or
+    None when ``execution_name`` no longer owns it."""
+    values: dict[str, Any] = {"contentHash": content_hash}
+    if perceptual_hash:
+        values["perceptualHash"] = perceptual_hash
+    remove = ("duplicateOf",) if perceptual_hash else ("duplicateOf", "perceptualHash")
+    return _update_item(table, image_id, execution_name, values, remove)
+
+
+def mark_duplicate(table: str, image_id: str, content_hash: str, original_id: str) -> bool:
+    """``duplicateOf`` on another photo found to be a later copy, if it still has the bytes it
+    was compared with and is not marked already; False otherwise."""
+    try:
+        client("dynamodb").update_item(
+            TableName=table,
+            Key={"imageID": {"S": image_id}},
+            UpdateExpression="SET duplicateOf = :original",
+            ConditionExpression="contentHash = :hash AND attribute_not_exists(duplicateOf)",
+            ExpressionAttributeValues={
+                ":original": _serialize(original_id),
+                ":hash": _serialize(content_hash),
+            },
+        )
+    except Exception as exc:
+        if _is_conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def hashed_photos_of(table: str, hash_index: str, user_id: str) -> Iterator[dict[str, Any]]:
+    """Every item of ``user_id`` that has a content hash (the index on userID and
+    contentHash, eventually consistent): imageID, uploadTime, processingStatus and hashes."""
+    paginator = client("dynamodb").get_paginator("query")
+    pages = paginator.paginate(
+        TableName=table,
+        IndexName=hash_index,
+        KeyConditionExpression="userID = :user",
+        ExpressionAttributeValues={":user": _serialize(user_id)},
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            yield _deserialize(item)

@@ -1,4 +1,6 @@
 locals {
+  # Only with the moderation branch: no resource ARN, as DetectLabels.
+  _detect_moderation_labels = { sid = "DetectModerationLabels", actions = ["rekognition:DetectModerationLabels"], resources = ["*"] }
   # Every step reads the version start_execution saw: GetObject with a VersionId needs
   # s3:GetObjectVersion as well.
   _read_incoming = {
@@ -16,16 +18,20 @@ locals {
   function_statements = {
     extract_metadata   = [local._read_incoming]
     transform_metadata = []
-    detect_labels = [
+    detect_labels = concat([
       local._read_incoming,
       # DetectLabels takes no resource ARN; Rekognition reads the object with this role's s3:GetObject.
       { sid = "DetectLabels", actions = ["rekognition:DetectLabels"], resources = ["*"] },
-    ]
+    ], var.moderation.enabled ? [local._detect_moderation_labels] : [])
     generate_thumbnail = [
       local._read_incoming,
       { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${var.prefixes.thumbnails}*"] },
     ]
-    store_metadata = [local._update_item]
+    store_metadata = [
+      local._update_item,
+      # The owner's photos with their hashes: duplicates.
+      { sid = "FindOwnersPhotos", actions = ["dynamodb:Query"], resources = ["${var.image_metadata_table.arn}/index/${var.image_metadata_table.hash_index_name}"] },
+    ]
     record_failure = [local._update_item]
     record_terminal = [
       local._update_item,
@@ -117,7 +123,7 @@ resource "aws_iam_role" "function" {
 }
 
 data "aws_iam_policy_document" "function" {
-  #checkov:skip=CKV_AWS_356:Only actions without resource-level permissions (rekognition:DetectLabels, xray:Put*) use "*".
+  #checkov:skip=CKV_AWS_356:Only actions without resource-level permissions (rekognition:DetectLabels, DetectModerationLabels, xray:Put*) use "*".
   for_each = local.function_names
 
   statement {
@@ -220,7 +226,7 @@ resource "aws_iam_role" "state_machine" {
 }
 
 data "aws_iam_policy_document" "state_machine" {
-  #checkov:skip=CKV_AWS_356:CloudWatch Logs delivery, rekognition:DetectLabels and X-Ray actions have no resource-level permissions.
+  #checkov:skip=CKV_AWS_356:CloudWatch Logs delivery, rekognition:DetectLabels, DetectModerationLabels and X-Ray actions have no resource-level permissions.
   #checkov:skip=CKV_AWS_111:The log delivery actions (CreateLogDelivery, PutResourcePolicy...) accept only "*".
   statement {
     sid     = "InvokeOwnSteps"
@@ -236,6 +242,15 @@ data "aws_iam_policy_document" "state_machine" {
     sid       = "DetectLabels"
     actions   = ["rekognition:DetectLabels"]
     resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.moderation.enabled ? [local._detect_moderation_labels] : []
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
   }
 
   statement {

@@ -18,6 +18,8 @@ locals {
   functions_hash = coalesce(var.package.functions_hash, filebase64sha256(var.package.functions_zip))
   layer_hash     = coalesce(var.package.layer_hash, filebase64sha256(var.package.layer_zip))
 
+  renditions = coalesce(var.image_settings.renditions, { thumbnail = var.image_settings.thumbnail_size, preview = 1280 })
+
   # Every function that reads and decodes the uploaded object honours the same limits.
   _image_limits = {
     MAX_IMAGE_PIXELS = tostring(var.image_settings.max_image_pixels)
@@ -33,15 +35,20 @@ locals {
     detect_labels = merge(local._image_limits, {
       MAX_LABELS     = tostring(var.image_settings.max_labels)
       MIN_CONFIDENCE = tostring(var.image_settings.min_confidence)
-    })
+      }, var.moderation.enabled ? {
+      MODERATION_MIN_CONFIDENCE = tostring(var.moderation.min_confidence)
+    } : {})
     generate_thumbnail = merge(local._image_limits, {
       THUMBNAIL_SIZE   = tostring(var.image_settings.thumbnail_size)
       THUMBNAIL_PREFIX = var.prefixes.thumbnails
       # Every rendition from one decode: the web app's thumbnail and the photo view's preview.
-      RENDITIONS = "thumbnail:${var.image_settings.thumbnail_size},preview:1280"
+      RENDITIONS       = join(",", [for name, box in local.renditions : "${name}:${box}"])
+      RENDITION_FORMAT = var.image_settings.rendition_format
     })
     store_metadata = {
-      IMAGE_METADATA_TABLE = var.image_metadata_table.name
+      IMAGE_METADATA_TABLE   = var.image_metadata_table.name
+      HASH_INDEX             = var.image_metadata_table.hash_index_name
+      DUPLICATE_MAX_DISTANCE = tostring(var.image_settings.duplicate_max_distance)
     }
     record_failure = {
       IMAGE_METADATA_TABLE = var.image_metadata_table.name

@@ -52,19 +52,19 @@ locals {
     StringEquals = f
     Next         = "TransformMetadata"
   }]
-  # LabelSource: a format Rekognition cannot read goes straight to the rendition (the rule only
-  # when such a format is accepted), then the version Rekognition reads; JPEG and PNG pass one
-  # Choice either way.
-  label_source_choices = concat(
+  # LabelSource (and ModerationSource): a format Rekognition cannot read goes straight to the
+  # rendition (the rule only when such a format is accepted), then the version Rekognition
+  # reads; JPEG and PNG pass one Choice either way.
+  source_choices = { for branch, step in { labels = "DetectLabels", moderation = "DetectModerationLabels" } : branch => concat(
     length(setsubtract(var.image_settings.formats, local.rekognition_formats)) == 0 ? [] : [{
       Not = { Or = [for f in local.rekognition_formats : {
         Variable     = "$.extractedMetadata.imageFormat"
         StringEquals = f
       }] }
-      Next = "DetectLabelsOfRendition"
+      Next = "${step}OfRendition"
     }],
-    [{ Variable = "$.s3VersionId", IsString = true, Next = "DetectLabels" }],
-  )
+    [{ Variable = "$.s3VersionId", IsString = true, Next = step }],
+  ) }
   retry = [
     {
       ErrorEquals     = local.throttling_errors
@@ -81,6 +81,48 @@ locals {
       BackoffRate     = 2
     },
   ]
+}
+
+locals {
+  definition = templatefile(var.state_machine.definition_template, {
+    extract_metadata_arn   = local.function_arns["extract_metadata"]
+    transform_metadata_arn = local.function_arns["transform_metadata"]
+    detect_labels_arn      = local.function_arns["detect_labels"]
+    generate_thumbnail_arn = local.function_arns["generate_thumbnail"]
+    store_metadata_arn     = local.function_arns["store_metadata"]
+    record_failure_arn     = local.function_arns["record_failure"]
+    retry_transient_errors = jsonencode(local.retry)
+    retry_rekognition      = jsonencode(local.sdk_retry["Rekognition"])
+    retry_dynamodb         = jsonencode(local.sdk_retry["DynamoDB"])
+    rekognition_refusals   = jsonencode(local.rekognition_refusals)
+    image_type_choices     = jsonencode(local.image_type_choices)
+    label_source_choices   = jsonencode(local.source_choices.labels)
+    max_labels             = var.image_settings.max_labels
+    min_confidence         = var.image_settings.min_confidence
+    image_metadata_table   = var.image_metadata_table.name
+    timeout_seconds        = local.state_machine_timeout
+  })
+  # moderation.enabled: a third branch in ParallelProcessing, whose answer StoreImageMetadata
+  # takes as moderationLabels (parallelResults[2]).
+  _definition = jsondecode(local.definition)
+  _moderation_branch = jsondecode(templatefile("${path.module}/moderation.asl.json.tftpl", {
+    source_choices         = jsonencode(local.source_choices.moderation)
+    min_confidence         = var.moderation.min_confidence
+    retry_rekognition      = jsonencode(local.sdk_retry["Rekognition"])
+    rekognition_refusals   = jsonencode(local.rekognition_refusals)
+    detect_labels_arn      = local.function_arns["detect_labels"]
+    retry_transient_errors = jsonencode(local.retry)
+  }))
+  definition_with_moderation = !var.moderation.enabled ? null : merge(local._definition, {
+    States = merge(local._definition.States, {
+      ParallelProcessing = merge(local._definition.States.ParallelProcessing, {
+        Branches = concat(local._definition.States.ParallelProcessing.Branches, [local._moderation_branch])
+      })
+      StoreImageMetadata = merge(local._definition.States.StoreImageMetadata, {
+        Parameters = merge(local._definition.States.StoreImageMetadata.Parameters, { "moderationLabels.$" = "$.parallelResults[2]" })
+      })
+    })
+  })
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {
@@ -100,24 +142,7 @@ resource "aws_sfn_state_machine" "this" {
   type     = var.state_machine.type
   role_arn = aws_iam_role.state_machine.arn
 
-  definition = templatefile(var.state_machine.definition_template, {
-    extract_metadata_arn   = local.function_arns["extract_metadata"]
-    transform_metadata_arn = local.function_arns["transform_metadata"]
-    detect_labels_arn      = local.function_arns["detect_labels"]
-    generate_thumbnail_arn = local.function_arns["generate_thumbnail"]
-    store_metadata_arn     = local.function_arns["store_metadata"]
-    record_failure_arn     = local.function_arns["record_failure"]
-    retry_transient_errors = jsonencode(local.retry)
-    retry_rekognition      = jsonencode(local.sdk_retry["Rekognition"])
-    retry_dynamodb         = jsonencode(local.sdk_retry["DynamoDB"])
-    rekognition_refusals   = jsonencode(local.rekognition_refusals)
-    image_type_choices     = jsonencode(local.image_type_choices)
-    label_source_choices   = jsonencode(local.label_source_choices)
-    max_labels             = var.image_settings.max_labels
-    min_confidence         = var.image_settings.min_confidence
-    image_metadata_table   = var.image_metadata_table.name
-    timeout_seconds        = local.state_machine_timeout
-  })
+  definition = var.moderation.enabled ? jsonencode(local.definition_with_moderation) : local.definition
 
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
@@ -130,6 +155,13 @@ resource "aws_sfn_state_machine" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !var.moderation.enabled || can(local._definition.States.ParallelProcessing.Branches) && can(local._definition.States.StoreImageMetadata.Parameters)
+      error_message = "moderation.enabled needs a definition with a ParallelProcessing Parallel state and a StoreImageMetadata task (as statemachine.json.tftpl)."
+    }
+  }
 
   # The definition names the functions by ARN: create them (and the role's policy) first.
   depends_on = [aws_iam_role_policy.state_machine, aws_lambda_function.this]

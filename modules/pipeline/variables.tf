@@ -81,12 +81,13 @@ variable "prefixes" {
 }
 
 variable "image_metadata_table" {
-  description = "The ImageMetadata table that store_metadata and record_failure update (the storage module's image_metadata_table output); `execution_index_name`, a keys-only index on executionName, lets the EXPRESS backstop find the item an execution owned."
+  description = "The ImageMetadata table that store_metadata and record_failure update (the storage module's image_metadata_table output); `execution_index_name`, a keys-only index on executionName, lets the EXPRESS backstop find the item an execution owned; `hash_index_name`, an index on userID and contentHash (projecting perceptualHash, uploadTime, processingStatus), lets store_metadata find the owner's duplicates."
   type = object({
     name                 = string
     arn                  = string
     index_name           = string
     execution_index_name = optional(string, "executionName-index")
+    hash_index_name      = optional(string, "userID-contentHash-index")
   })
   nullable = false
 
@@ -162,14 +163,17 @@ variable "functions" {
 }
 
 variable "image_settings" {
-  description = "Image processing settings passed to the functions: label count and confidence for Rekognition, thumbnail size, the decompression-bomb pixel limit, the upload size limit `max_object_bytes` (default 50 MiB): a larger object ends FAILED with ImageTooLarge, refused from its size before it is read, and `formats`, the formats accepted (default all the library reads: JPEG, PNG, HEIF, AVIF, WEBP, GIF; any other ends FAILED FileTypeNotSupported): the state machine's ImageTypeCheck and IMAGE_FORMATS of every function that decodes. Rekognition reads JPEG and PNG itself; the others go straight to a rendition (the detect_labels function)."
+  description = "Image processing settings passed to the functions: `max_labels` and `min_confidence` for Rekognition's labels; `renditions`, name => box (px) of every rendition written under `prefixes.thumbnails`, all from one decode (null: `{thumbnail = thumbnail_size, preview = 1280}`; a `thumbnail` is required: it is the item's `thumbnail`); `rendition_format`, `auto` (JPEG; PNG when the image has transparency) or `webp`; `max_image_pixels`, the decompression-bomb pixel limit; `max_object_bytes`, the upload size limit (default 50 MiB): a larger object ends FAILED ImageTooLarge, refused from its size before it is read; `formats`, the formats accepted (default all the library reads: JPEG, PNG, HEIF, AVIF, WEBP, GIF; any other ends FAILED FileTypeNotSupported), rendered into the state machine's ImageTypeCheck and IMAGE_FORMATS of every function that decodes (Rekognition reads JPEG and PNG itself; the others go straight to a rendition); `duplicate_max_distance`, the bits two perceptual hashes may differ by for an upload to be marked `duplicateOf` an earlier photo of the same owner (0: the same picture only; the same bytes always match)."
   type = object({
-    max_labels       = optional(number, 10)
-    min_confidence   = optional(number, 60)
-    thumbnail_size   = optional(number, 250)
-    max_image_pixels = optional(number, 89478485)
-    max_object_bytes = optional(number, 52428800)
-    formats          = optional(list(string), ["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"])
+    max_labels             = optional(number, 10)
+    min_confidence         = optional(number, 60)
+    thumbnail_size         = optional(number, 250)
+    renditions             = optional(map(number))
+    rendition_format       = optional(string, "auto")
+    max_image_pixels       = optional(number, 89478485)
+    max_object_bytes       = optional(number, 52428800)
+    formats                = optional(list(string), ["JPEG", "PNG", "HEIF", "AVIF", "WEBP", "GIF"])
+    duplicate_max_distance = optional(number, 6)
   })
   default  = {}
   nullable = false
@@ -185,8 +189,41 @@ variable "image_settings" {
   }
 
   validation {
+    condition = var.image_settings.renditions == null ? true : (
+      contains(keys(var.image_settings.renditions), "thumbnail") &&
+      alltrue([for name, box in var.image_settings.renditions : can(regex("^[a-z0-9][a-z0-9_-]{0,31}$", name)) && box >= 16 && box <= 8192 && floor(box) == box])
+    )
+    error_message = "image_settings.renditions: name => box, names of lower-case letters, digits, - and _ (a thumbnail among them), boxes whole pixels in 16-8192."
+  }
+
+  validation {
+    condition     = contains(["auto", "webp"], var.image_settings.rendition_format)
+    error_message = "image_settings.rendition_format must be auto (JPEG, PNG when transparent) or webp."
+  }
+
+  validation {
+    condition     = var.image_settings.duplicate_max_distance >= 0 && var.image_settings.duplicate_max_distance <= 64 && floor(var.image_settings.duplicate_max_distance) == var.image_settings.duplicate_max_distance
+    error_message = "image_settings.duplicate_max_distance: whole bits, 0-64."
+  }
+
+  validation {
     condition     = var.image_settings.max_object_bytes >= 1 && floor(var.image_settings.max_object_bytes) == var.image_settings.max_object_bytes
     error_message = "image_settings.max_object_bytes must be a whole number of bytes, at least 1."
+  }
+}
+
+variable "moderation" {
+  description = "Rekognition DetectModerationLabels as a third parallel branch (off by default; it is billed per image like DetectLabels): a photo with labels at or above `min_confidence` carries them as `moderationLabels`. Formats Rekognition cannot read, and objects it refuses, are sent as a rendition."
+  type = object({
+    enabled        = optional(bool, false)
+    min_confidence = optional(number, 50)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.moderation.min_confidence >= 0 && var.moderation.min_confidence <= 100
+    error_message = "moderation.min_confidence must be in 0-100."
   }
 }
 

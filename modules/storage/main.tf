@@ -20,6 +20,8 @@ locals {
     index_name = "albumID-uploadTime-index"
     # Which item an execution owns, for the EXPRESS backstop (its log events name only the execution).
     execution_index_name = "executionName-index"
+    # An owner's photos with their hashes, for duplicates (only items that have a contentHash).
+    hash_index_name = "userID-contentHash-index"
   }
   album_metadata_table = {
     name       = coalesce(var.tables.album_metadata_name, "${var.name_prefix}-AlbumMetadata")
@@ -192,6 +194,25 @@ resource "aws_dynamodb_table" "image_metadata" {
     name            = local.image_metadata_table.execution_index_name
     hash_key        = "executionName"
     projection_type = "KEYS_ONLY"
+  }
+
+  attribute {
+    name = "userID"
+    type = "S"
+  }
+
+  attribute {
+    name = "contentHash"
+    type = "S"
+  }
+
+  # Sparse: an item enters once store_metadata has written its hashes.
+  global_secondary_index {
+    name               = local.image_metadata_table.hash_index_name
+    hash_key           = "userID"
+    range_key          = "contentHash"
+    projection_type    = "INCLUDE"
+    non_key_attributes = ["perceptualHash", "uploadTime", "processingStatus"]
   }
 
   point_in_time_recovery {

@@ -16,12 +16,13 @@ output "bucket_arn" {
 }
 
 output "image_metadata_table" {
-  description = "The ImageMetadata table (key imageID, index on albumID and uploadTime, keys-only index on executionName), created here or brought: name, arn, index_name and execution_index_name, as the other modules take it."
+  description = "The ImageMetadata table (key imageID, index on albumID and uploadTime, keys-only index on executionName, index on userID and contentHash), created here or brought: name, arn, index_name, execution_index_name and hash_index_name, as the other modules take it."
   value = {
     name                 = local.image_metadata_table.name
     arn                  = "${local._table_arn}/${local.image_metadata_table.name}"
     index_name           = local.image_metadata_table.index_name
     execution_index_name = local.image_metadata_table.execution_index_name
+    hash_index_name      = local.image_metadata_table.hash_index_name
   }
   depends_on = [aws_dynamodb_table.image_metadata]
 }

@@ -343,6 +343,41 @@ def test_detect_labels_reads_the_object_and_honours_its_limits(local_aws):
     s3.delete_bucket(Bucket="labels-test")
 
 
+def test_detect_moderation_labels_answers_the_same_file_alike(local_aws):
+    """moto has no DetectModerationLabels: the emulator reads the image as DetectLabels does,
+    answers a stand-in label whose confidence comes from the bytes, and keeps what reaches
+    MinConfidence."""
+    from local_aws.patches import stand_in_moderation_labels
+
+    s3, rekognition = local_aws.client("s3"), local_aws.client("rekognition")
+    s3.create_bucket(Bucket="moderation-test")
+    answers = {}
+    for n in range(12):  # enough files that some are flagged at 50 and some are not
+        body = b"\xff\xd8\xff jpeg bytes %d" % n
+        s3.put_object(Bucket="moderation-test", Key=f"{n}.jpg", Body=body)
+        image = {"S3Object": {"Bucket": "moderation-test", "Name": f"{n}.jpg"}}
+        labels = rekognition.detect_moderation_labels(Image=image)["ModerationLabels"]
+        expected = [
+            label for label in stand_in_moderation_labels(body) if label["Confidence"] >= 50
+        ]
+        assert [(x["Name"], x["Confidence"]) for x in labels] == [
+            (x["Name"], x["Confidence"]) for x in expected
+        ]
+        assert rekognition.detect_moderation_labels(Image={"Bytes": body})["ModerationLabels"] == (
+            labels
+        )
+        assert rekognition.detect_moderation_labels(Image=image, MinConfidence=0)[
+            "ModerationLabels"
+        ]
+        answers[n] = bool(labels)
+    assert set(answers.values()) == {True, False}, answers
+    with pytest.raises(rekognition.exceptions.InvalidImageFormatException):
+        rekognition.detect_moderation_labels(Image={"Bytes": b"GIF89a not read"})
+    for n in range(12):
+        s3.delete_object(Bucket="moderation-test", Key=f"{n}.jpg")
+    s3.delete_bucket(Bucket="moderation-test")
+
+
 def test_a_local_labeller_plugs_into_detect_labels(tmp_path):
     port, state = free_port(), tmp_path / "state"
     labeller = HERE / "functions" / "labeller.py"

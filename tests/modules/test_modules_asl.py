@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from tfharness import ROOT, planned, readme_usage
+from tfharness import ROOT, planned, policy_statements, readme_usage
 
 TRANSIENT = {
     "Lambda.ServiceException",
@@ -36,9 +36,14 @@ NAMED = {
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}]
 LAMBDA = "arn:aws:lambda:eu-west-1:123456789012:function:photos-dev-"
 DETECT_LABELS = "arn:aws:states:::aws-sdk:rekognition:detectLabels"
+DETECT_MODERATION_LABELS = "arn:aws:states:::aws-sdk:rekognition:detectModerationLabels"
 UPDATE_ITEM = "arn:aws:states:::dynamodb:updateItem"
 # The only direct service integrations, by the service that names their errors.
-SERVICES = {DETECT_LABELS: "Rekognition", UPDATE_ITEM: "DynamoDB"}
+SERVICES = {
+    DETECT_LABELS: "Rekognition",
+    DETECT_MODERATION_LABELS: "Rekognition",
+    UPDATE_ITEM: "DynamoDB",
+}
 # What Rekognition refuses to read: the rendition Lambda's cue, never retried.
 REFUSALS = ["Rekognition.ImageTooLargeException", "Rekognition.InvalidImageFormatException"]
 NEVER_RETRIED = (
@@ -73,6 +78,22 @@ def jpeg_png_asl(plan) -> dict:
     )
     assert "formats" in usage
     return _definition(plan, "jpeg-png", usage)
+
+
+@pytest.fixture(scope="module")
+def moderation_plan(plan) -> dict:
+    """The README's usage with the moderation branch on, at 70 %."""
+    usage = readme_usage("pipeline").replace(
+        "  tracing_enabled = true",
+        "  moderation = { enabled = true, min_confidence = 70 }\n  tracing_enabled = true",
+    )
+    assert "moderation" in usage
+    return planned(plan("environments/case-pipeline-moderation", main_tf=usage))
+
+
+@pytest.fixture(scope="module")
+def moderation_asl(moderation_plan) -> dict:
+    return json.loads(moderation_plan["module.pipeline.aws_sfn_state_machine.this"]["definition"])
 
 
 @pytest.fixture(scope="module")
@@ -400,3 +421,89 @@ def test_transitions_are_closed(asl):
         assert reached == names, f"unreachable: {names - reached}"
 
     check(asl)
+
+
+def test_moderation_is_a_third_branch_only_when_enabled(asl, moderation_asl):
+    """moderation.enabled adds DetectModerationLabels as a third parallel branch, read as the
+    labels are (the version, or a rendition for other formats and refusals), whose answer
+    StoreImageMetadata takes; everything else is the definition without it."""
+    assert len(asl["States"]["ParallelProcessing"]["Branches"]) == 2
+    assert "moderationLabels.$" not in asl["States"]["StoreImageMetadata"]["Parameters"]
+    parallel = moderation_asl["States"]["ParallelProcessing"]
+    labels, thumbnail, moderation = parallel["Branches"]
+    assert [labels, thumbnail] == asl["States"]["ParallelProcessing"]["Branches"]
+    assert moderation["StartAt"] == "ModerationSource"
+    states = moderation["States"]
+    assert {n: s["Type"] for n, s in states.items()} == {
+        "ModerationSource": "Choice",
+        "DetectModerationLabels": "Task",
+        "DetectModerationLabelsOfCurrentObject": "Task",
+        "DetectModerationLabelsOfRendition": "Task",
+    }
+    label_choices = labels["States"]["LabelSource"]["Choices"]
+    assert states["ModerationSource"]["Choices"] == [
+        {**label_choices[0], "Next": "DetectModerationLabelsOfRendition"},
+        {**label_choices[1], "Next": "DetectModerationLabels"},
+    ]
+    assert states["ModerationSource"]["Default"] == "DetectModerationLabelsOfCurrentObject"
+    refusals = [
+        {"ErrorEquals": REFUSALS, "ResultPath": None, "Next": "DetectModerationLabelsOfRendition"}
+    ]
+    for name, version in (
+        ("DetectModerationLabels", True),
+        ("DetectModerationLabelsOfCurrentObject", False),
+    ):
+        state = states[name]
+        assert state["Resource"] == DETECT_MODERATION_LABELS
+        assert state["Parameters"]["MinConfidence"] == 70
+        assert ("Version.$" in state["Parameters"]["Image"]["S3Object"]) is version
+        assert state["OutputPath"] == "$.ModerationLabels"
+        assert state["Catch"] == refusals
+        assert state["Retry"] == labels["States"]["DetectLabels"]["Retry"]
+    fallback = states["DetectModerationLabelsOfRendition"]
+    assert fallback["Resource"] == LAMBDA + "detect-labels"
+    assert fallback["Parameters"] == {
+        "s3Bucket.$": "$.s3Bucket",
+        "s3Key.$": "$.s3Key",
+        "s3VersionId.$": "$.s3VersionId",
+        "rendition": True,
+        "moderation": True,
+    }
+    store = moderation_asl["States"]["StoreImageMetadata"]["Parameters"]
+    assert store == {
+        **asl["States"]["StoreImageMetadata"]["Parameters"],
+        "moderationLabels.$": "$.parallelResults[2]",
+    }
+    others = {
+        n: s
+        for n, s in moderation_asl["States"].items()
+        if n not in ("ParallelProcessing", "StoreImageMetadata")
+    }
+    assert others == {
+        n: s
+        for n, s in asl["States"].items()
+        if n not in ("ParallelProcessing", "StoreImageMetadata")
+    }
+    test_transitions_are_closed(moderation_asl)
+
+
+def test_moderation_permissions(moderation_plan):
+    """DetectModerationLabels for the state machine and the rendition function, only then; the
+    function's confidence as the direct call's."""
+
+    def function_policy(values: dict, key: str) -> dict:
+        return policy_statements(
+            values[f'module.pipeline.aws_iam_role_policy.function["{key}"]']["policy"]
+        )
+
+    sm_policy = policy_statements(
+        moderation_plan["module.pipeline.aws_iam_role_policy.state_machine"]["policy"]
+    )
+    assert sm_policy["DetectModerationLabels"]["Action"] == ["rekognition:DetectModerationLabels"]
+    assert sm_policy["DetectModerationLabels"]["Resource"] == ["*"]  # it takes no resource ARN
+    detect = function_policy(moderation_plan, "detect_labels")
+    assert detect["DetectModerationLabels"] == sm_policy["DetectModerationLabels"]
+    for key in ("extract_metadata", "generate_thumbnail", "store_metadata"):
+        assert "DetectModerationLabels" not in function_policy(moderation_plan, key)
+    functions = moderation_plan['module.pipeline.aws_lambda_function.this["detect_labels"]']
+    assert functions["environment"][0]["variables"]["MODERATION_MIN_CONFIDENCE"] == "70"

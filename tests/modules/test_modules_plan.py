@@ -109,7 +109,22 @@ def test_storage_tables(module_plan):
     assert len(album["global_secondary_index"]) == 1
     # The EXPRESS backstop finds the item an execution owns by its name: keys only.
     indexes = {g["name"]: g for g in image["global_secondary_index"]}
-    assert set(indexes) == {"albumID-uploadTime-index", "executionName-index"}
+    assert set(indexes) == {"albumID-uploadTime-index", "executionName-index", HASH_INDEX}
+    # Duplicates: an owner's hashed photos (sparse: only items with a contentHash), with what
+    # comparing them needs.
+    by_hash = indexes[HASH_INDEX]
+    assert (by_hash["hash_key"], by_hash["range_key"], by_hash["projection_type"]) == (
+        "userID",
+        "contentHash",
+        "INCLUDE",
+    )
+    assert set(by_hash["non_key_attributes"]) == {
+        "perceptualHash",
+        "uploadTime",
+        "processingStatus",
+    }
+    attribute_types = {a["name"]: a["type"] for a in image["attribute"]}
+    assert (attribute_types["userID"], attribute_types["contentHash"]) == ("S", "S")
     by_execution = indexes["executionName-index"]
     assert (by_execution["hash_key"], by_execution["projection_type"]) == (
         "executionName",
@@ -155,6 +170,7 @@ MEASURED_MEMORY = {
 }
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
 EXECUTION_INDEX = "executionName-index"  # image_metadata_table.execution_index_name's default
+HASH_INDEX = "userID-contentHash-index"  # image_metadata_table.hash_index_name's default
 BUCKET = "arn:aws:s3:::photos-dev-photos"
 SM_NAME = "photos-dev-image-processing"
 
@@ -198,7 +214,11 @@ def expected_function_policy(key: str, tracing: bool, kms: str | None) -> dict:
             "ReadIncoming": incoming,
             "WriteThumbnails": allow(["s3:PutObject"], [f"{BUCKET}/Thumbnails/*"]),
         },
-        "store_metadata": {"UpdateImageMetadata": update},
+        "store_metadata": {
+            "UpdateImageMetadata": update,
+            # Duplicates: the owner's hashed photos, only on that index.
+            "FindOwnersPhotos": allow(["dynamodb:Query"], [f"{TABLE_ARN}/index/{HASH_INDEX}"]),
+        },
         "record_failure": {"UpdateImageMetadata": update},
         "record_terminal": {
             "UpdateImageMetadata": update,
@@ -333,7 +353,12 @@ def test_pipeline_functions(module_plan):
         assert env(reading)["MAX_OBJECT_BYTES"] == "52428800"  # 50 MiB
         # The formats ImageTypeCheck lets through, every one the library reads by default.
         assert env(reading)["IMAGE_FORMATS"] == "JPEG,PNG,HEIF,AVIF,WEBP,GIF"
-    assert env("generate_thumbnail")["RENDITIONS"] == "thumbnail:250,preview:1280"
+    # Every rendition, by name (the order does not matter: one decode, largest first).
+    assert env("generate_thumbnail")["RENDITIONS"] == "preview:1280,thumbnail:250"
+    assert env("generate_thumbnail")["RENDITION_FORMAT"] == "auto"
+    assert env("store_metadata")["HASH_INDEX"] == HASH_INDEX
+    assert env("store_metadata")["DUPLICATE_MAX_DISTANCE"] == "6"
+    assert "MODERATION_MIN_CONFIDENCE" not in env("detect_labels")  # moderation is off
     for other in ("transform_metadata", "store_metadata", "record_failure", "describe_execution"):
         assert "MAX_OBJECT_BYTES" not in env(other)
     assert env("describe_execution")["STATE_MACHINE_ARN"] == (

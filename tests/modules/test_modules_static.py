@@ -46,7 +46,12 @@ def test_module_reads_nothing_outside_its_folder(module):
 
 
 @pytest.mark.parametrize(
-    "template", ["statemachine.json.tftpl", "modules/pipeline/backfill.asl.json.tftpl"]
+    "template",
+    [
+        "statemachine.json.tftpl",
+        "modules/pipeline/backfill.asl.json.tftpl",
+        "modules/pipeline/moderation.asl.json.tftpl",
+    ],
 )
 def test_fmt_template_is_json(template):
     """The ASL templates stay plain JSON apart from their ${...} placeholders."""

@@ -6,6 +6,7 @@ Each patch is one function, applied by ``apply_all``, small enough to go upstrea
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.util
 import json
 import os
@@ -648,40 +649,78 @@ def rekognition_labels_from_the_image() -> None:
     As Rekognition does, it refuses an S3 object over 15 MB or ``Bytes`` over 5 MB
     (ImageTooLargeException) and anything but a JPEG or PNG (InvalidImageFormatException).
     """
-    from moto.core.exceptions import JsonRESTError
     from moto.rekognition.responses import RekognitionResponse
-    from moto.s3.models import s3_backends
 
     labeller = _load_labeller(os.environ.get("LOCAL_AWS_LABELLER", ""))
 
     def detect_labels(self: RekognitionResponse) -> str:
-        image = self._get_param("Image") or {}
-        if "S3Object" in image:
-            ref = image["S3Object"]
-            s3 = s3_backends[self.current_account][_PARTITION]
-            key = s3.get_object(ref.get("Bucket", ""), ref.get("Name", ""), ref.get("Version"))
-            if key is None:
-                raise JsonRESTError(
-                    "InvalidS3ObjectException", "Unable to get object metadata from S3."
-                )
-            data = key.value
-            limit = REKOGNITION_S3_IMAGE_MAX_BYTES
-        else:
-            data = base64.b64decode(image.get("Bytes", ""))
-            limit = REKOGNITION_BYTES_IMAGE_MAX_BYTES
-        if len(data) > limit:
-            raise JsonRESTError("ImageTooLargeException", "Image size is too large.")
-        if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
-            raise JsonRESTError("InvalidImageFormatException", "Request has invalid image format")
+        data = _rekognition_image(self)
         canned, properties, version = self.rekognition_backend.detect_labels()
         labels = labeller(data) if labeller else canned
-        minimum = float(self._get_param("MinConfidence") or 55)
+        minimum = float(self._get_param("MinConfidence", 55))
         kept = [label for label in labels if label.get("Confidence", 0) >= minimum]
         kept = kept[: int(self._get_param("MaxLabels") or 1000)]
         answer = {"Labels": kept, "ImageProperties": properties, "LabelModelVersion": version}
         return json.dumps(answer)
 
     RekognitionResponse.detect_labels = detect_labels
+
+
+def _rekognition_image(response: Any) -> bytes:
+    """The bytes of a Rekognition request's ``Image`` (``S3Object`` from the emulator's S3, or
+    ``Bytes``), refused as Rekognition refuses them: too large, or not a JPEG or PNG."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.s3.models import s3_backends
+
+    image = response._get_param("Image") or {}
+    if "S3Object" in image:
+        ref = image["S3Object"]
+        s3 = s3_backends[response.current_account][_PARTITION]
+        key = s3.get_object(ref.get("Bucket", ""), ref.get("Name", ""), ref.get("Version"))
+        if key is None:
+            message = "Unable to get object metadata from S3."
+            raise JsonRESTError("InvalidS3ObjectException", message)
+        data: bytes = key.value
+        limit = REKOGNITION_S3_IMAGE_MAX_BYTES
+    else:
+        data = base64.b64decode(image.get("Bytes", ""))
+        limit = REKOGNITION_BYTES_IMAGE_MAX_BYTES
+    if len(data) > limit:
+        raise JsonRESTError("ImageTooLargeException", "Image size is too large.")
+    if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+        raise JsonRESTError("InvalidImageFormatException", "Request has invalid image format")
+    return data
+
+
+def stand_in_moderation_labels(data: bytes) -> list[dict[str, Any]]:
+    """The emulator's DetectModerationLabels answer when no moderator is named: one label whose
+    confidence comes from the image's SHA-256 (0-100), so the same file always gets the same
+    answer and, at the default MinConfidence of 50, about half of all files are flagged."""
+    confidence = round(hashlib.sha256(data).digest()[0] * 100 / 255, 2)
+    return [{"Name": "Suggestive", "ParentName": "", "TaxonomyLevel": 1, "Confidence": confidence}]
+
+
+def rekognition_moderation_labels() -> None:
+    """moto 5.2.5 has no DetectModerationLabels (the pipeline's optional moderation branch).
+
+    It reads the image as DetectLabels does here (and refuses what Rekognition refuses),
+    hands it to ``LOCAL_AWS_MODERATOR=/path/to/file.py:function`` when set (it gets the bytes
+    and returns Rekognition moderation labels) or to ``stand_in_moderation_labels``, and keeps
+    the labels at or above ``MinConfidence`` (default 50), as Rekognition does.
+    """
+    from moto.rekognition.responses import RekognitionResponse
+
+    moderator = _load_labeller(os.environ.get("LOCAL_AWS_MODERATOR", "")) or (
+        stand_in_moderation_labels
+    )
+
+    def detect_moderation_labels(self: RekognitionResponse) -> str:
+        data = _rekognition_image(self)
+        minimum = float(self._get_param("MinConfidence", 50))
+        kept = [label for label in moderator(data) if label.get("Confidence", 0) >= minimum]
+        return json.dumps({"ModerationLabels": kept, "ModerationModelVersion": "7.0"})
+
+    RekognitionResponse.detect_moderation_labels = detect_moderation_labels
 
 
 _PARTITION = "aws"
@@ -734,7 +773,7 @@ def _load_labeller(spec: str) -> Any:
     path, _, name = spec.rpartition(":")
     module_spec = importlib.util.spec_from_file_location("local_aws_labeller", path)
     if not path or module_spec is None or module_spec.loader is None:
-        raise SystemExit(f"LOCAL_AWS_LABELLER must be /path/to/file.py:function, not {spec!r}")
+        raise SystemExit(f"a labeller must be /path/to/file.py:function, not {spec!r}")
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return getattr(module, name)
@@ -874,6 +913,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     s3_list_object_versions_url_encoding()
     iam_statements_apply_only_when_their_conditions_hold()
     rekognition_labels_from_the_image()
+    rekognition_moderation_labels()
     stepfunctions_aws_sdk_error_names()
     stepfunctions_definite_json_paths()
     execute_state_machines()
