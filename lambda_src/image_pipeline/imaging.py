@@ -17,7 +17,10 @@ Pillow, like a JPEG's.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
+import importlib.metadata
+import importlib.util
 import io
 import math
 import struct
@@ -42,22 +45,32 @@ if TYPE_CHECKING:
     from image_pipeline.renditions import Rendition as Thumbnail
 
 
-def _heif_plugin() -> Any:
-    """pillow-heif (the layer's), else pi-heif (its decode-only build, same API), else None."""
+def _heif_module() -> str | None:
+    """pillow-heif (the layer's), else pi-heif (its decode-only build, same API), else None;
+    found, not imported."""
     for name in ("pillow_heif", "pi_heif"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
+        if importlib.util.find_spec(name) is not None:
+            return name
     return None  # pragma: no cover - the layer and the dev venv both install pillow-heif
 
 
-_HEIF = _heif_plugin()
-HEIF_DECODER: str | None = None
-if _HEIF is not None:
-    # Only the primary image: no thumbnails, depth maps or auxiliary images are decoded.
-    _HEIF.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
-    HEIF_DECODER = f"{_HEIF.__name__.replace('_', '-')} {_HEIF.__version__}"
+_HEIF_MODULE = _heif_module()
+HEIF_DECODER: str | None = (
+    f"{_HEIF_MODULE.replace('_', '-')} {importlib.metadata.version(_HEIF_MODULE.replace('_', '-'))}"
+    if _HEIF_MODULE
+    else None
+)
+
+
+@functools.cache
+def _register_heif() -> None:
+    """The HEIF opener, registered the first time a HEIF is opened: importing libheif costs
+    about 7 MiB of every container that never sees one."""
+    if _HEIF_MODULE is not None:
+        plugin = importlib.import_module(_HEIF_MODULE)
+        # Only the primary image: no thumbnails, depth maps or auxiliary images are decoded.
+        plugin.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
 
 # Pillow format -> the pipeline's format. MPO (multi-picture JPEG from phones) is a JPEG.
 SUPPORTED_FORMATS = {
@@ -158,8 +171,10 @@ def _open(data: bytes, max_pixels: int, complete: bool) -> Image.Image:
     if not data:
         raise ImageIdentifyError("The file is empty")
     claimed = sniff(data)
-    if claimed == "HEIF" and HEIF_DECODER is None:
-        raise FileTypeNotSupported("HEIF images need pillow-heif, which is not installed here")
+    if claimed == "HEIF":
+        if HEIF_DECODER is None:
+            raise FileTypeNotSupported("HEIF images need pillow-heif, which is not installed here")
+        _register_heif()
     if claimed in _WHOLE_FILE and not complete:
         raise _NeedMoreData
     try:
