@@ -202,8 +202,8 @@ class StoreConfig:
 
     @classmethod
     def from_env(cls) -> StoreConfig:
-        distance = _int("DUPLICATE_MAX_DISTANCE", 6)
-        if not 0 <= distance <= 64:
+        distance = _int("DUPLICATE_MAX_DISTANCE", 6, minimum=0)
+        if distance > 64:
             raise ConfigError(f"DUPLICATE_MAX_DISTANCE={distance} is not within 0-64 bits")
         return cls(
             table_name=_required("IMAGE_METADATA_TABLE"),

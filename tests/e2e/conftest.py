@@ -86,8 +86,10 @@ def stack(local_aws: LocalAws, terraform_bin: str, tf_env, tmp_path_factory) -> 
 @pytest.fixture(scope="session", params=STATE_MACHINE_TYPES)
 def deployed(request, stack, local_aws: LocalAws, tf_env) -> dict[str, Any]:
     """The stack applied with the workflow type ``request.param`` (after the other type's run:
-    emptied, then applied again)."""
+    emptied, then applied again). The EXPRESS run also turns the moderation branch on, so the
+    pipeline is checked with and without it."""
     state_machine_type = request.param
+    moderation = state_machine_type == "EXPRESS"
     if stack["applied"] is not None:
         _empty(local_aws, stack["outputs"])
     runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"  # as package.py builds
@@ -95,6 +97,7 @@ def deployed(request, stack, local_aws: LocalAws, tf_env) -> dict[str, Any]:
         *("-var", f"aws_endpoint_url={local_aws.endpoint_url}"),
         *("-var", f"runtime={runtime}"),
         *("-var", f"state_machine_type={state_machine_type}"),
+        *("-var", f"moderation_enabled={str(moderation).lower()}"),
     ]
     done = terraform_in(
         tf_env, stack["workdir"], "apply", "-input=false", "-auto-approve", *tf_vars
@@ -108,6 +111,7 @@ def deployed(request, stack, local_aws: LocalAws, tf_env) -> dict[str, Any]:
         "workdir": stack["workdir"],
         "vars": tf_vars,
         "state_machine_type": state_machine_type,
+        "moderation": moderation,
     }
 
 

@@ -23,6 +23,15 @@ from tests.webapp.browser import run_e2e, start_webapp
 
 FIXTURES = ROOT / "tests" / "fixtures" / "images"
 TERMINAL = {"SUCCEEDED", "FAILED"}
+# Real files of each format the pipeline accepts besides JPEG and PNG, with what they are:
+# format, displayed size, whether EXIF names a camera (tests/fixtures/images/README.md).
+NEW_FORMATS = {
+    "L_exif_xmp_iptc.heic": "HEIF",
+    "exif.avif": "AVIF",
+    "hopper_orientation_6.webp": "WEBP",
+    "transparent.webp": "WEBP",
+    "dispose_bgnd.gif": "GIF",
+}
 REQUIRED_OUTPUTS = {
     "aws_endpoint_url",
     "region",
@@ -77,6 +86,16 @@ def _png_bytes(fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _items(processed: dict[str, Any]) -> dict[str, dict]:
+    """The items of ``processed`` (without what it records besides them)."""
+    return {n: i for n, i in processed.items() if isinstance(i, dict) and "imageID" in i}
+
+
+def _half(path: Path) -> bytes:
+    data = path.read_bytes()
+    return data[: len(data) // 2]
+
+
 def _upload_all(local_aws: LocalAws, bucket: str, files: dict[str, bytes]) -> None:
     s3 = local_aws.client("s3")
     for name, body in files.items():
@@ -127,6 +146,14 @@ def processed(local_aws: LocalAws, deployed) -> dict[str, Any]:
         "e2e/truncated.jpg": truncated[: len(truncated) // 2],
         "e2e/empty.png": b"",
         "e2e/over-15-mb.jpg": _over_rekognition_limit(),
+        # The formats Rekognition cannot read: labels (and moderation) from a rendition.
+        **{f"e2e/{name}": (FIXTURES / name).read_bytes() for name in NEW_FORMATS},
+        # Duplicates: the same bytes, and the same picture as WebP; the same bytes of another
+        # owner are not a duplicate.
+        "e2e/flower.jpg": (FIXTURES / "flower.jpg").read_bytes(),
+        "e2e/flower copy.jpg": (FIXTURES / "flower.jpg").read_bytes(),
+        "e2e/flower.webp": (FIXTURES / "flower.webp").read_bytes(),
+        "e2e-other/flower.jpg": (FIXTURES / "flower.jpg").read_bytes(),
     }
     outputs = deployed["outputs"]
     labels = outputs["function_names"]["detect_labels"]
@@ -134,6 +161,9 @@ def processed(local_aws: LocalAws, deployed) -> dict[str, Any]:
     _upload_all(local_aws, outputs["bucket_name"], files)
     items = _wait_terminal(local_aws, outputs["image_metadata_table_name"], list(files))
     items["renditions"] = local_aws.function_log(labels).count("END RequestId") - renditions_before
+    items["moderation"] = deployed["moderation"]
+    items["uploaded"] = files
+    items["bucket"] = outputs["bucket_name"]
     return items
 
 
@@ -187,7 +217,13 @@ def test_a_photo_rekognition_refuses_gets_its_labels_from_a_rendition(processed)
     item = processed["e2e/over-15-mb.jpg"]
     assert item["processingStatus"] == "SUCCEEDED", item
     assert item["tags"] and all(60 <= float(t["confidence"]) <= 100 for t in item["tags"])
-    assert processed["renditions"] == 1, "only the photo Rekognition refused needs a rendition"
+    # Besides it, only the formats Rekognition cannot read (and, with moderation, each twice).
+    unreadable = [
+        n for n, i in _items(processed).items() if i.get("imageFormat") not in (None, "JPEG", "PNG")
+    ]
+    assert len(unreadable) == len(NEW_FORMATS) + 1  # and flower.webp
+    expected = (1 + len(unreadable)) * (2 if processed["moderation"] else 1)
+    assert processed["renditions"] == expected
 
 
 def test_thumbnails_exist_with_their_real_dimensions(local_aws, processed):
@@ -201,7 +237,8 @@ def test_thumbnails_exist_with_their_real_dimensions(local_aws, processed):
         thumb = processed[name]["thumbnail"]
         owner, rest = name.split("/", 1)
         assert thumb["s3Key"] == f"Thumbnails/{owner}/thumbnail/{rest}"
-        assert processed[name]["renditions"][0]["s3Key"] == thumb["s3Key"]
+        renditions = {r["name"]: r["s3Key"] for r in processed[name]["renditions"]}
+        assert renditions["thumbnail"] == thumb["s3Key"]
         obj = s3.get_object(Bucket=thumb["s3Bucket"], Key=thumb["s3Key"])
         assert obj["ContentType"] == content_type
         image = Image.open(io.BytesIO(obj["Body"].read()))
@@ -220,6 +257,107 @@ def test_unsupported_and_corrupt_files_end_failed_with_their_error(processed):
         item = processed[name]
         assert (item["processingStatus"], item["error"]) == ("FAILED", error), name
         assert item["cause"] and "Traceback" not in item["cause"]
+
+
+def test_heic_avif_webp_and_gif_succeed_with_metadata_renditions_and_labels(local_aws, processed):
+    """Every accepted format: its metadata, labels from a JPEG rendition, a thumbnail and a
+    1,280 px-box preview (no larger than the photo), hashes and a placeholder."""
+    s3 = local_aws.client("s3")
+    for name, fmt in NEW_FORMATS.items():
+        item = processed[f"e2e/{name}"]
+        assert (item["processingStatus"], item["imageFormat"]) == ("SUCCEEDED", fmt), item
+        assert item["tags"], name
+        width, height = (int(item["dimensions"][k]) for k in ("width", "height"))
+        renditions = {r["name"]: r for r in item["renditions"]}
+        assert set(renditions) == {"thumbnail", "preview"}, name
+        for rendition_name, box in (("thumbnail", 250), ("preview", 1280)):
+            rendition = renditions[rendition_name]
+            assert rendition["s3Key"] == f"Thumbnails/e2e/{rendition_name}/{name}"
+            body = s3.get_object(Bucket=processed["bucket"], Key=rendition["s3Key"])["Body"].read()
+            image = Image.open(io.BytesIO(body))
+            assert image.size == (int(rendition["width"]), int(rendition["height"]))
+            assert image.format == rendition["format"] and int(rendition["bytes"]) == len(body)
+            # As displayed (orientation applied), within the box, never enlarged.
+            scale = min(1.0, box / max(width, height))
+            assert abs(image.width - width * scale) <= 1 and abs(image.height - height * scale) <= 1
+        assert item["contentHash"].startswith("sha256:") and item["perceptualHash"].startswith(
+            "phash:"
+        )
+        assert item["placeholder"]
+    heic = processed["e2e/L_exif_xmp_iptc.heic"]
+    assert (heic["exifMake"], heic["exifModel"]) == ("SONY", "ILCE-7SM3")
+    webp = processed["e2e/hopper_orientation_6.webp"]
+    transparent = {r["name"]: r["format"] for r in processed["e2e/transparent.webp"]["renditions"]}
+    assert transparent == {"thumbnail": "PNG", "preview": "PNG"}  # it has transparency
+    assert webp["thumbnail"]["s3Key"] == "Thumbnails/e2e/thumbnail/hopper_orientation_6.webp"
+
+
+def test_bad_files_of_the_new_formats_end_failed_with_named_errors(local_aws, processed, deployed):
+    """Uploaded apart from ``processed``: truncated.heic's header is whole, so it fails only
+    when decoded, in the parallel branches (whose rendition calls ``processed`` counts)."""
+    files = {
+        "e2e/truncated.heic": (FIXTURES / "truncated.heic").read_bytes(),
+        "e2e/corrupted.heic": (FIXTURES / "corrupted.heic").read_bytes(),
+        "e2e/truncated.webp": _half(FIXTURES / "flower.webp"),
+        "e2e/truncated.avif": _half(FIXTURES / "exif.avif"),
+    }
+    outputs = deployed["outputs"]
+    _upload_all(local_aws, outputs["bucket_name"], files)
+    items = _wait_terminal(local_aws, outputs["image_metadata_table_name"], list(files))
+    for name, item in items.items():
+        assert (item["processingStatus"], item["error"]) == ("FAILED", "ImageDecodeError"), item
+        assert item["cause"] and "Traceback" not in item["cause"]
+        assert "renditions" not in item and "moderationLabels" not in item, name
+
+
+def test_copies_of_an_owners_photo_are_marked_duplicate_of_the_earliest(processed):
+    """The same bytes, and the same picture as WebP: the two later uploads point at the
+    earliest (whichever it was: they were uploaded together); another owner's copy and other
+    photos are no duplicates."""
+    copies = ["e2e/flower.jpg", "e2e/flower copy.jpg", "e2e/flower.webp"]
+    originals = [name for name in copies if "duplicateOf" not in processed[name]]
+    assert len(originals) == 1, {name: processed[name].get("duplicateOf") for name in copies}
+    earliest = originals[0]
+    for name in copies:
+        if name != earliest:
+            assert processed[name]["duplicateOf"] == earliest
+            assert processed[name]["processingStatus"] == "SUCCEEDED"
+    assert (processed[earliest]["uploadTime"], earliest) == min(
+        (processed[name]["uploadTime"], name) for name in copies
+    )
+    assert (
+        processed["e2e/flower.jpg"]["contentHash"]
+        == processed["e2e/flower copy.jpg"]["contentHash"]
+    )
+    assert "duplicateOf" not in processed["e2e-other/flower.jpg"]
+    for name in ("e2e/canon photo+1.jpg", "e2e/iphone ü.jpg", "e2e/L_exif_xmp_iptc.heic"):
+        assert "duplicateOf" not in processed[name], name
+
+
+def test_moderation_labels_only_with_the_branch(processed):
+    """Off (STANDARD run): no item has moderation labels. On (EXPRESS run): a JPEG or PNG is
+    read by Rekognition from S3, so its labels are the emulator's answer about its bytes;
+    every flagged photo carries them, with confidence at or above 50."""
+    from local_aws.patches import stand_in_moderation_labels
+
+    items = _items(processed)
+    succeeded = {n: i for n, i in items.items() if i["processingStatus"] == "SUCCEEDED"}
+    if not processed["moderation"]:
+        assert not [n for n, i in items.items() if "moderationLabels" in i]
+        return
+    for name, item in succeeded.items():
+        if item["imageFormat"] in ("JPEG", "PNG") and name != "e2e/over-15-mb.jpg":
+            data = processed["uploaded"][name]
+            expected = [x for x in stand_in_moderation_labels(data) if x["Confidence"] >= 50]
+            got = [(x["name"], float(x["confidence"])) for x in item.get("moderationLabels", [])]
+            assert got == [(x["Name"], x["Confidence"]) for x in expected], name
+        for label in item.get("moderationLabels", []):
+            assert label["name"] and float(label["confidence"]) >= 50
+    assert any("moderationLabels" in i for i in succeeded.values())
+    assert any("moderationLabels" not in i for i in succeeded.values())
+    assert not [
+        n for n, i in items.items() if i["processingStatus"] == "FAILED" and "moderationLabels" in i
+    ]
 
 
 def test_uploading_the_same_object_twice_gives_one_item_and_one_execution(local_aws, deployed):

@@ -9,6 +9,7 @@ from image_pipeline.config import (
     ImageLimits,
     LabelConfig,
     StartConfig,
+    StoreConfig,
     TableConfig,
     ThumbnailConfig,
 )
@@ -22,6 +23,26 @@ def test_defaults(monkeypatch):
     assert ImageLimits.from_env() == ImageLimits(89_478_485, 52_428_800)
     assert ThumbnailConfig.from_env() == ThumbnailConfig(250, "Thumbnails/", 89_478_485, 52_428_800)
     assert LabelConfig.from_env() == LabelConfig(10, 60.0, 89_478_485, 52_428_800)
+
+
+def test_store_config(monkeypatch):
+    monkeypatch.setenv("IMAGE_METADATA_TABLE", "t")
+    for name in ("HASH_INDEX", "DUPLICATE_MAX_DISTANCE"):
+        monkeypatch.delenv(name, raising=False)
+    assert StoreConfig.from_env() == StoreConfig("t", None, 6)  # no index: no duplicate lookup
+    monkeypatch.setenv("HASH_INDEX", "userID-contentHash-index")
+    monkeypatch.setenv("DUPLICATE_MAX_DISTANCE", "0")
+    assert StoreConfig.from_env() == StoreConfig("t", "userID-contentHash-index", 0)
+    monkeypatch.setenv("DUPLICATE_MAX_DISTANCE", "65")
+    with pytest.raises(ConfigError, match="DUPLICATE_MAX_DISTANCE"):
+        StoreConfig.from_env()
+
+
+def test_moderation_confidence(monkeypatch):
+    monkeypatch.delenv("MODERATION_MIN_CONFIDENCE", raising=False)
+    assert LabelConfig.from_env().moderation_min_confidence == 50.0
+    monkeypatch.setenv("MODERATION_MIN_CONFIDENCE", "75.5")
+    assert LabelConfig.from_env().moderation_min_confidence == 75.5
 
 
 def test_every_reading_function_reads_the_same_size_limit(monkeypatch):
