@@ -17,6 +17,9 @@ from typing import Any
 from image_pipeline.hashing import hamming
 
 DEFAULT_MAX_DISTANCE = 6  # re-encodes and resizes measure <= 6, other photos >= 16 (test_hashing)
+# Later copies one photo marks at the most: each store stays a bounded amount of work, and the
+# copies past it are marked by their own store or by another copy's.
+MAX_MARKED = 50
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Fingerprint:
     content_hash: str
     perceptual_hash: str | None = None
     failed: bool = False
+    marked: bool = False  # has a duplicateOf already
 
     @classmethod
     def of_item(cls, item: Mapping[str, Any]) -> Fingerprint | None:
@@ -42,6 +46,7 @@ class Fingerprint:
             content_hash=content,
             perceptual_hash=perceptual if isinstance(perceptual, str) and perceptual else None,
             failed=item.get("processingStatus") == "FAILED",
+            marked=bool(item.get("duplicateOf")),
         )
 
     def same_as(self, other: Fingerprint, max_distance: int) -> bool:
@@ -81,13 +86,16 @@ def original_of(
 def later_copies(
     photo: Fingerprint, others: Iterable[Fingerprint], max_distance: int = DEFAULT_MAX_DISTANCE
 ) -> list[Fingerprint]:
-    """The ``others`` uploaded after ``photo`` that are the same as it (never FAILED ones)."""
+    """The ``others`` uploaded after ``photo`` that are the same as it and not marked yet
+    (never FAILED ones), at most ``MAX_MARKED``, earliest first."""
     order = (photo.upload_time, photo.image_id)
-    return [
+    copies = [
         other
         for other in others
         if other.image_id != photo.image_id
         and not other.failed
+        and not other.marked
         and (other.upload_time, other.image_id) > order
         and photo.same_as(other, max_distance)
     ]
+    return sorted(copies, key=lambda copy: (copy.upload_time, copy.image_id))[:MAX_MARKED]

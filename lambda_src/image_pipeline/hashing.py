@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # Pillow only where a picture is hashed: store_metadata compa
 CHUNK_BYTES = 1024 * 1024
 HASH_SIZE = 8  # bits per side: a 64-bit hash
 _SAMPLE = HASH_SIZE * 4  # imagehash's highfreq_factor 4: a 32 x 32 greyscale sample
+FLAT_SPREAD = 2  # grey levels: a sample no wider than this has no picture to hash
 
 # DCT-II basis (SciPy's unnormalised type 2 up to its factor 2, which a median test ignores):
 # only the HASH_SIZE lowest frequencies are ever used.
@@ -45,8 +46,10 @@ def content_hash_of_file(fh: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> str:
     return content_hash(iter(lambda: fh.read(chunk_bytes), b""))
 
 
-def perceptual_hash(image: Image.Image) -> str:
-    """``phash:<16 hex>``: imagehash's ``str(phash(image))`` with a prefix naming the kind.
+def perceptual_hash(image: Image.Image) -> str | None:
+    """``phash:<16 hex>``: imagehash's ``str(phash(image))`` with a prefix naming the kind;
+    None for a (nearly) flat picture, whose bits would come from rounding noise alone and
+    match every other flat picture of the same grey.
 
     Give it the picture as displayed (oriented, sRGB): an EXIF-rotated copy then hashes like
     the upright one. Alpha is ignored (as imagehash does: ``convert("L")``).
@@ -55,6 +58,8 @@ def perceptual_hash(image: Image.Image) -> str:
 
     sample = image.convert("L").resize((_SAMPLE, _SAMPLE), Image.Resampling.LANCZOS)
     pixels = sample.tobytes()  # one byte per pixel, row by row
+    if max(pixels) - min(pixels) <= FLAT_SPREAD:
+        return None
     rows = [pixels[y * _SAMPLE : (y + 1) * _SAMPLE] for y in range(_SAMPLE)]
     # Along axis 0 (columns) first, then axis 1 (rows), as imagehash calls scipy's dct.
     columns = [

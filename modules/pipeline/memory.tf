@@ -6,10 +6,10 @@ locals {
   # 20 MP PNG, the largest noisy PNG under max_object_bytes) and speed; steps that only move
   # fields (peak RSS under 50 MiB) get the minimum.
   measured_memory_sizes = {
-    extract_metadata   = 256  # 64 KiB ranged read: 54 MiB peak, <= 25 ms warm on one core
+    extract_metadata   = 256  # 64 KiB ranged read: 54 MiB peak, <= 25 ms warm on one core; HEIF/AVIF read whole (<= max_object_bytes)
     transform_metadata = 128  # fields only: 16 MiB peak
     detect_labels      = 1024 # the fallback rendition decodes the image: up to 203 MiB (PNG)
-    generate_thumbnail = 1024 # 48 MP JPEG 72 MiB / ~145 ms, 20 MP PNG 172 MiB / ~340 ms
+    generate_thumbnail = 1024 # 48 MP JPEG 72 MiB / ~145 ms, 20 MP PNG 172 MiB / ~340 ms; 12 MP HEIC 136 MiB / ~1.1 s, WebP 221 MiB (full decodes)
     store_metadata     = 128  # one UpdateItem: 48 MiB peak
     record_failure     = 128  # one UpdateItem: 48 MiB peak
     record_terminal    = 128  # one UpdateItem, like record_failure

@@ -81,7 +81,7 @@ variable "prefixes" {
 }
 
 variable "image_metadata_table" {
-  description = "The ImageMetadata table that store_metadata and record_failure update (the storage module's image_metadata_table output); `execution_index_name`, a keys-only index on executionName, lets the EXPRESS backstop find the item an execution owned; `hash_index_name`, an index on userID and contentHash (projecting perceptualHash, uploadTime, processingStatus), lets store_metadata find the owner's duplicates."
+  description = "The ImageMetadata table that store_metadata and record_failure update (the storage module's image_metadata_table output); `execution_index_name`, a keys-only index on executionName, lets the EXPRESS backstop find the item an execution owned; `hash_index_name`, an index on userID and contentHash (projecting perceptualHash, uploadTime, processingStatus, duplicateOf), lets store_metadata find the owner's duplicates."
   type = object({
     name                 = string
     arn                  = string

@@ -212,7 +212,7 @@ resource "aws_dynamodb_table" "image_metadata" {
     hash_key           = "userID"
     range_key          = "contentHash"
     projection_type    = "INCLUDE"
-    non_key_attributes = ["perceptualHash", "uploadTime", "processingStatus"]
+    non_key_attributes = ["perceptualHash", "uploadTime", "processingStatus", "duplicateOf"]
   }
 
   point_in_time_recovery {

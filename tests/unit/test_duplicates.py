@@ -110,7 +110,12 @@ def hashed_table(aws, monkeypatch):
                 ],
                 "Projection": {
                     "ProjectionType": "INCLUDE",
-                    "NonKeyAttributes": ["perceptualHash", "uploadTime", "processingStatus"],
+                    "NonKeyAttributes": [
+                        "perceptualHash",
+                        "uploadTime",
+                        "processingStatus",
+                        "duplicateOf",
+                    ],
                 },
             }
         ],
@@ -215,3 +220,28 @@ def test_an_execution_that_lost_the_item_compares_nothing(hashed_table, lambda_c
     item = hashed_table.get_item(Key={"imageID": "b.jpg"}, ConsistentRead=True)["Item"]
     assert "contentHash" not in item and "duplicateOf" not in item
     assert item["processingStatus"] == "RUNNING"
+
+
+def test_flat_images_have_no_perceptual_hash():
+    """A flat image (one colour, or one grey from many colours) would hash to rounding noise,
+    the same for every image of that grey: it has none, and only its bytes can match."""
+    from image_pipeline.hashing import perceptual_hash
+    from PIL import Image
+
+    # Two colours of one grey level (convert("L") gives 67 for both), and a grey.
+    for colour in ((200, 10, 10), (0, 100, 73), (129, 129, 129)):
+        assert perceptual_hash(Image.new("RGB", (64, 48), colour)) is None
+    near_flat = Image.linear_gradient("L").resize((64, 48)).point(lambda v: 128 + v // 128)
+    assert perceptual_hash(near_flat) is None
+    gradient = Image.linear_gradient("L").resize((64, 48))
+    assert perceptual_hash(gradient) is not None
+
+
+def test_later_copies_skip_marked_ones_and_are_bounded():
+    from image_pipeline.duplicates import MAX_MARKED
+
+    original = photo("a.jpg", 0, BYTES_A)
+    marked = Fingerprint("b.jpg", 1, BYTES_A, marked=True)
+    many = [photo(f"c{n:03}.jpg", 10 + n, BYTES_A) for n in range(MAX_MARKED + 5)]
+    copies = later_copies(original, [marked, *reversed(many)])
+    assert [c.image_id for c in copies] == [c.image_id for c in many[:MAX_MARKED]]
