@@ -122,6 +122,7 @@ def test_storage_tables(module_plan):
         "perceptualHash",
         "uploadTime",
         "processingStatus",
+        "duplicateOf",
     }
     attribute_types = {a["name"]: a["type"] for a in image["attribute"]}
     assert (attribute_types["userID"], attribute_types["contentHash"]) == ("S", "S")
