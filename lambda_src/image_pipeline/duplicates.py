@@ -31,7 +31,7 @@ class Fingerprint:
     content_hash: str
     perceptual_hash: str | None = None
     failed: bool = False
-    marked: bool = False  # has a duplicateOf already
+    duplicate_of: str | None = None  # as the item has it
 
     @classmethod
     def of_item(cls, item: Mapping[str, Any]) -> Fingerprint | None:
@@ -46,7 +46,7 @@ class Fingerprint:
             content_hash=content,
             perceptual_hash=perceptual if isinstance(perceptual, str) and perceptual else None,
             failed=item.get("processingStatus") == "FAILED",
-            marked=bool(item.get("duplicateOf")),
+            duplicate_of=str(item["duplicateOf"]) if item.get("duplicateOf") else None,
         )
 
     def same_as(self, other: Fingerprint, max_distance: int) -> bool:
@@ -86,16 +86,17 @@ def original_of(
 def later_copies(
     photo: Fingerprint, others: Iterable[Fingerprint], max_distance: int = DEFAULT_MAX_DISTANCE
 ) -> list[Fingerprint]:
-    """The ``others`` uploaded after ``photo`` that are the same as it and not marked yet
-    (never FAILED ones), at most ``MAX_MARKED``, earliest first."""
+    """The ``others`` uploaded after ``photo`` that are the same as it and not marked yet, or
+    marked as a copy of a photo later than ``photo`` (its original compared before ``photo``
+    had hashes): never FAILED ones, at most ``MAX_MARKED``, earliest first."""
     order = (photo.upload_time, photo.image_id)
+    later = {other.image_id for other in others if (other.upload_time, other.image_id) > order}
     copies = [
         other
         for other in others
-        if other.image_id != photo.image_id
+        if other.image_id in later
         and not other.failed
-        and not other.marked
-        and (other.upload_time, other.image_id) > order
+        and (other.duplicate_of is None or other.duplicate_of in later)
         and photo.same_as(other, max_distance)
     ]
     return sorted(copies, key=lambda copy: (copy.upload_time, copy.image_id))[:MAX_MARKED]

@@ -47,9 +47,9 @@ def store_metadata(
     whoever the caller.
 
     With ``hash_index``, the hashes are written first, then the owner's other photos are
-    compared: this photo is ``duplicateOf`` the earliest copy before it, and later copies not
-    marked yet are marked (of two copies processed at once, the second to compare finds the
-    first).
+    compared: this photo is ``duplicateOf`` the earliest copy before it, and later copies
+    not marked yet, or marked as copies of a photo later than this one, are marked as copies
+    of this photo's original (of copies processed at once, the last to compare finds them all).
 
     An execution that no longer owns the item (a newer upload) changes nothing.
     """
@@ -74,7 +74,11 @@ def store_metadata(
             duplicate_of = duplicates.original_of(photo, others, duplicate_max_distance)
             for copy in duplicates.later_copies(photo, others, duplicate_max_distance):
                 records.mark_duplicate(
-                    table, copy.image_id, copy.content_hash, duplicate_of or image_id
+                    table,
+                    copy.image_id,
+                    copy.content_hash,
+                    duplicate_of or image_id,
+                    copy.duplicate_of,
                 )
     if not records.store_success(
         table,

@@ -410,19 +410,26 @@ def record_hashes(
     return _update_item(table, image_id, execution_name, values, remove)
 
 
-def mark_duplicate(table: str, image_id: str, content_hash: str, original_id: str) -> bool:
+def mark_duplicate(
+    table: str, image_id: str, content_hash: str, original_id: str, seen: str | None
+) -> bool:
     """``duplicateOf`` on another photo found to be a later copy, if it still has the bytes it
-    was compared with and is not marked already; False otherwise."""
+    was compared with and the ``duplicateOf`` it was seen with (``seen``, None: none); False
+    otherwise."""
+    values = {":original": _serialize(original_id), ":hash": _serialize(content_hash)}
+    condition = "contentHash = :hash AND "
+    if seen is None:
+        condition += "attribute_not_exists(duplicateOf)"
+    else:
+        condition += "duplicateOf = :seen"
+        values[":seen"] = _serialize(seen)
     try:
         client("dynamodb").update_item(
             TableName=table,
             Key={"imageID": {"S": image_id}},
             UpdateExpression="SET duplicateOf = :original",
-            ConditionExpression="contentHash = :hash AND attribute_not_exists(duplicateOf)",
-            ExpressionAttributeValues={
-                ":original": _serialize(original_id),
-                ":hash": _serialize(content_hash),
-            },
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
         )
     except Exception as exc:
         if _is_conditional_failure(exc):

@@ -241,7 +241,35 @@ def test_later_copies_skip_marked_ones_and_are_bounded():
     from image_pipeline.duplicates import MAX_MARKED
 
     original = photo("a.jpg", 0, BYTES_A)
-    marked = Fingerprint("b.jpg", 1, BYTES_A, marked=True)
+    marked = Fingerprint("b.jpg", 1, BYTES_A, duplicate_of="a.jpg")
     many = [photo(f"c{n:03}.jpg", 10 + n, BYTES_A) for n in range(MAX_MARKED + 5)]
     copies = later_copies(original, [marked, *reversed(many)])
     assert [c.image_id for c in copies] == [c.image_id for c in many[:MAX_MARKED]]
+
+
+def test_a_copy_of_a_later_photo_is_pointed_at_the_earlier():
+    """c.jpg compared while only b.jpg had hashes and points at it; a.jpg, earlier than both,
+    takes both (c.jpg's mark on the condition that it is still b.jpg)."""
+    original = photo("a.jpg", 10, BYTES_A)
+    copies = later_copies(
+        original,
+        [
+            Fingerprint("b.jpg", 20, BYTES_A),
+            Fingerprint("c.jpg", 30, BYTES_A, duplicate_of="b.jpg"),
+            Fingerprint("d.jpg", 40, BYTES_A, duplicate_of="z.jpg"),  # an original before a.jpg
+        ],
+    )
+    assert [(c.image_id, c.duplicate_of) for c in copies] == [("b.jpg", None), ("c.jpg", "b.jpg")]
+
+
+def test_store_points_every_copy_at_the_earliest(hashed_table, lambda_context):
+    for image_id, upload_time in (("a.jpg", 10), ("b.jpg", 20), ("c.jpg", 30)):
+        upload(hashed_table, image_id, upload_time)
+    store(hashed_table, lambda_context, "b.jpg", BYTES_A, None)
+    assert store(hashed_table, lambda_context, "c.jpg", BYTES_A, None)["duplicateOf"] == "b.jpg"
+    store(hashed_table, lambda_context, "a.jpg", BYTES_A, None)
+    marks = {
+        image_id: hashed_table.get_item(Key={"imageID": image_id})["Item"].get("duplicateOf")
+        for image_id in ("a.jpg", "b.jpg", "c.jpg")
+    }
+    assert marks == {"a.jpg": None, "b.jpg": "a.jpg", "c.jpg": "a.jpg"}
