@@ -40,11 +40,11 @@ def store_metadata(
     hash_index: str | None = None,
     duplicate_max_distance: int = duplicates.DEFAULT_MAX_DISTANCE,
 ) -> StoreResult:
-    """One conditional write: the metadata as TransformMetadata produced it, the tags, the
-    thumbnail, the renditions with the hashes and placeholder, a flagged photo's moderation
-    labels, ``duplicateOf``, SUCCEEDED. The metadata and renditions are stored as they are,
-    never transformed again; each is checked to be the stored form (InvalidInput otherwise),
-    whoever the caller.
+    """One conditional write of the results: the metadata as TransformMetadata produced it,
+    the tags, the thumbnail, the renditions with the hashes and placeholder, a flagged photo's
+    moderation labels, ``duplicateOf``, SUCCEEDED. The metadata and renditions are stored as
+    they are, never transformed again; each is checked to be the stored form (InvalidInput
+    otherwise), whoever the caller.
 
     With ``hash_index``, the hashes are written first, then the owner's other photos are
     compared: this photo is ``duplicateOf`` the earliest copy before it, and later copies
@@ -63,23 +63,7 @@ def store_metadata(
         )
         if item is None:
             return _not_owned(image_id)
-        photo = duplicates.Fingerprint.of_item(item)
-        user_id = item.get("userID")
-        if photo is not None and isinstance(user_id, str) and user_id:
-            others = [
-                found
-                for other in records.hashed_photos_of(table, hash_index, user_id)
-                if (found := duplicates.Fingerprint.of_item(other))
-            ]
-            duplicate_of = duplicates.original_of(photo, others, duplicate_max_distance)
-            for copy in duplicates.later_copies(photo, others, duplicate_max_distance):
-                records.mark_duplicate(
-                    table,
-                    copy.image_id,
-                    copy.content_hash,
-                    duplicate_of or image_id,
-                    copy.duplicate_of,
-                )
+        duplicate_of = _compare_with_owners_photos(table, hash_index, item, duplicate_max_distance)
     if not records.store_success(
         table,
         image_id,
@@ -94,6 +78,29 @@ def store_metadata(
     ):
         return _not_owned(image_id)
     return {"imageID": image_id, "processingStatus": records.SUCCEEDED}
+
+
+def _compare_with_owners_photos(
+    table: str, hash_index: str, item: Mapping[str, Any], max_distance: int
+) -> str | None:
+    """The original ``item`` is a copy of (None: none), after marking the later copies of it
+    that are not marked yet, or marked as copies of a later photo. An item without an owner
+    is compared with nothing."""
+    photo = duplicates.Fingerprint.of_item(item)
+    user_id = item.get("userID")
+    if photo is None or not isinstance(user_id, str) or not user_id:
+        return None
+    others = [
+        found
+        for other in records.hashed_photos_of(table, hash_index, user_id)
+        if (found := duplicates.Fingerprint.of_item(other))
+    ]
+    original = duplicates.original_of(photo, others, max_distance)
+    for copy in duplicates.later_copies(photo, others, max_distance):
+        records.mark_duplicate(
+            table, copy.image_id, copy.content_hash, original or photo.image_id, copy.duplicate_of
+        )
+    return original
 
 
 def _not_owned(image_id: str) -> StoreResult:
