@@ -115,6 +115,20 @@ def deployed(request, stack, local_aws: LocalAws, tf_env) -> dict[str, Any]:
     }
 
 
+def wait_quiet(
+    local_aws: LocalAws, function: str, quiet_s: float = 3, timeout_s: float = 120
+) -> None:
+    """Until ``function`` has handled no new invocation for ``quiet_s`` (at most ``timeout_s``):
+    the events an earlier step caused are behind us."""
+    handled, quiet_since = -1, time.monotonic()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() - quiet_since < quiet_s and time.monotonic() < deadline:
+        now = local_aws.function_log(function).count("END RequestId")
+        if now != handled:
+            handled, quiet_since = now, time.monotonic()
+        time.sleep(0.5)
+
+
 def _empty(local_aws: LocalAws, outputs: dict[str, Any]) -> None:
     """What the last run left: every object version, then (once the trigger has handled their
     removal events) every item and every user, as on a freshly applied stack."""
@@ -122,14 +136,7 @@ def _empty(local_aws: LocalAws, outputs: dict[str, Any]) -> None:
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
         for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
             s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
-    trigger = outputs["function_names"]["start_execution"]
-    handled, quiet_since = -1, time.monotonic()
-    deadline = time.monotonic() + 120
-    while time.monotonic() - quiet_since < 3 and time.monotonic() < deadline:
-        now = local_aws.function_log(trigger).count("END RequestId")
-        if now != handled:
-            handled, quiet_since = now, time.monotonic()
-        time.sleep(0.5)
+    wait_quiet(local_aws, outputs["function_names"]["start_execution"])
     dynamodb = local_aws.client("dynamodb")
     for table, key in (
         (outputs["image_metadata_table_name"], "imageID"),

@@ -22,14 +22,15 @@ from image_pipeline.reprocess import run_id
 from PIL import Image
 
 from tests.conftest import LocalAws
+from tests.e2e.conftest import wait_quiet
 from tests.e2e.faults import env, fault
 from tests.e2e.runs import Run, is_express, runs
 
 PREFIX = "Incoming/backfill-e2e/"
 # The map's scale is the backfill's own (a STANDARD machine whatever the image workflow's type):
-# 300 objects with STANDARD children; EXPRESS children are checked on 150, to keep CI short
+# 200 objects with STANDARD children; EXPRESS children are checked on 100, to keep CI short
 # (every store compares the owner's hashed photos: duplicates).
-COUNTS = {"STANDARD": 300, "EXPRESS": 150}
+COUNTS = {"STANDARD": 200, "EXPRESS": 100}
 KEPT = 3  # objects uploaded as usual first: they have items, the backfill leaves them alone
 MAX_CONCURRENCY = 10  # the pipeline module's default backfill.max_concurrency
 
@@ -118,6 +119,9 @@ def test_backfill_of_hundreds_of_objects_without_items(local_aws: LocalAws, depl
             "the kept objects SUCCEEDED",
         )
 
+        # The removal events of an earlier test's cleanup handled first: the report awaited
+        # below is then this upload's, handled under the fault.
+        wait_quiet(local_aws, starter)
         seen = _reports(local_aws, starter)
         with fault(local_aws, starter, env(INCOMING_PREFIX="Paused-by-test-backfill/")):
             with ThreadPoolExecutor(8) as pool:
@@ -179,16 +183,25 @@ def test_a_start_that_fails_is_recorded_and_counts_as_a_failure(local_aws: Local
     image_id = key.removeprefix("Incoming/")
     starter = outputs["function_names"]["start_execution"]
     try:
+        # The removal events of an earlier test's cleanup handled first: the report awaited
+        # below is then this upload's, handled under the fault.
+        wait_quiet(local_aws, starter)
         seen = _reports(local_aws, starter)
         with fault(local_aws, starter, env(INCOMING_PREFIX="Paused-by-test-backfill/")):
             etag = s3.put_object(Bucket=bucket, Key=key, Body=_jpeg(7))["ETag"].strip('"')
             _wait(lambda: _reports(local_aws, starter) > seen, 60, "the upload's event")
         backfill_name = f"start-failure-{uuid.uuid4().hex[:8]}"
         taken = execution_name(bucket, key, etag, run=run_id(backfill_name))
-        sfn.start_execution(
+        taker = sfn.start_execution(
             stateMachineArn=outputs["state_machine_arn"],
             name=taken,
             input=json.dumps({"imageID": "nobody/none.jpg"}),  # fails at once, owns no item
+        )["executionArn"]
+        # Ended before the backfill starts its own: the name is taken, never "being taken".
+        _wait(
+            lambda: sfn.describe_execution(executionArn=taker)["status"] != "RUNNING",
+            120,
+            "the execution that takes the name",
         )
 
         execution = sfn.start_execution(

@@ -1118,3 +1118,55 @@ def test_condition_operators_follow_iam_semantics(operator, key, values, holds):
     }
     decision = evaluate([{"Statement": [statement]}], "dynamodb:Query", "table", context)
     assert decision == ("Allow" if holds else "ImplicitDeny")
+
+
+def test_index_queries_answer_the_projected_attributes_only(local_aws):
+    """The index projection (patched for speed: moto 5.2.5 re-serialised the whole item per
+    attribute) keeps the keys and, for INCLUDE, the NonKeyAttributes: nothing more, nothing
+    missing, nested values whole."""
+    ddb = local_aws.client("dynamodb")
+    keys = [("imageID", "HASH")]
+    ddb.create_table(
+        TableName="projection-test",
+        KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in keys],
+        AttributeDefinitions=[
+            {"AttributeName": n, "AttributeType": "S"} for n in ("imageID", "userID", "hash")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-hash",
+                "KeySchema": [
+                    {"AttributeName": "userID", "KeyType": "HASH"},
+                    {"AttributeName": "hash", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["geo", "gone"]},
+            },
+            {
+                "IndexName": "by-user",
+                "KeySchema": [{"AttributeName": "userID", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {
+        "imageID": {"S": "u/a.jpg"},
+        "userID": {"S": "u"},
+        "hash": {"S": "sha256:aa"},
+        "geo": {"M": {"latitude": {"N": "1.5"}, "longitude": {"N": "-2"}}},
+        "tags": {"L": [{"M": {"name": {"S": "Tree"}}}]},
+    }
+    ddb.put_item(TableName="projection-test", Item=item)
+    try:
+        query = {
+            "KeyConditionExpression": "userID = :u",
+            "ExpressionAttributeValues": {":u": {"S": "u"}},
+        }
+        included = ddb.query(TableName="projection-test", IndexName="by-hash", **query)["Items"]
+        assert included == [{k: item[k] for k in ("imageID", "userID", "hash", "geo")}]
+        keys_only = ddb.query(TableName="projection-test", IndexName="by-user", **query)["Items"]
+        assert keys_only == [{k: item[k] for k in ("imageID", "userID")}]
+        full = ddb.get_item(TableName="projection-test", Key={"imageID": item["imageID"]})["Item"]
+        assert full == item  # the table's item is untouched
+    finally:
+        ddb.delete_table(TableName="projection-test")

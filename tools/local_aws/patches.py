@@ -902,6 +902,29 @@ def s3_delete_markers_can_be_disposed() -> None:
     FakeDeleteMarker.dispose = lambda self, garbage=False: None
 
 
+def dynamodb_index_projection_by_attribute() -> None:
+    """moto 5.2.5 projects a KEYS_ONLY or INCLUDE index's attributes through ``Item.project``,
+    which turns the whole item back into plain JSON once per projected attribute: about 4 ms an
+    item, 0.6 s for a Query of 500 items (store_metadata queries an owner's photos for every
+    upload). An index projects top-level attributes only: they are taken from the item as
+    they are.
+    """
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import SecondaryIndex
+
+    def project(self: SecondaryIndex, item: Item) -> Item:
+        kind = (self.projection or {}).get("ProjectionType")
+        if kind not in ("KEYS_ONLY", "INCLUDE"):
+            return item  # ALL: the item itself
+        names = self.table_key_attrs + [key["AttributeName"] for key in self.schema]
+        if kind == "INCLUDE":
+            names += self.projection.get("NonKeyAttributes", [])
+        attrs = {name: item.attrs[name].to_json() for name in names if name in item.attrs}
+        return Item(hash_key=item.hash_key, range_key=item.range_key, attrs=attrs)
+
+    SecondaryIndex.project = project
+
+
 def apply_all(runtime: LambdaRuntime) -> None:
     run_lambda_code(runtime)
     lambda_identity.lambda_context_identity_of_cognito_callers()
@@ -914,6 +937,7 @@ def apply_all(runtime: LambdaRuntime) -> None:
     iam_statements_apply_only_when_their_conditions_hold()
     rekognition_labels_from_the_image()
     rekognition_moderation_labels()
+    dynamodb_index_projection_by_attribute()
     stepfunctions_aws_sdk_error_names()
     stepfunctions_definite_json_paths()
     execute_state_machines()
