@@ -75,6 +75,7 @@ module "trigger" {
     timeout                        = local.start_execution.timeout
     log_level                      = var.functions.log_level
     maximum_retry_attempts         = var.dead_letter_queue.maximum_retry_attempts
+    maximum_event_age_in_seconds   = var.dead_letter_queue.maximum_event_age_in_seconds
     reserved_concurrent_executions = coalesce(local.start_execution.reserved_concurrent_executions, var.functions.reserved_concurrent_executions)
   }
   dead_letter_queue = { message_retention_seconds = var.dead_letter_queue.message_retention_seconds }

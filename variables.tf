@@ -152,10 +152,11 @@ variable "backfill" {
 }
 
 variable "dead_letter_queue" {
-  description = "The trigger's dead-letter queue: how long it keeps the S3 events start_execution failed on, and how many times Lambda retries such an event first (0-2)."
+  description = "The trigger's dead-letter queue: how long it keeps the S3 events start_execution failed on, how many times Lambda retries such an event first (0-2), and how long Lambda keeps an event it could not run yet (throttled) before sending it there (maximum_event_age_in_seconds, 60-21600): with the dead-letter consumer's run, the longest an upload waits for its execution to start or for its item to end FAILED StartFailed."
   type = object({
-    message_retention_seconds = optional(number, 1209600)
-    maximum_retry_attempts    = optional(number, 2)
+    message_retention_seconds    = optional(number, 1209600)
+    maximum_retry_attempts       = optional(number, 2)
+    maximum_event_age_in_seconds = optional(number, 3600)
   })
   default  = {}
   nullable = false

@@ -58,14 +58,18 @@ class StartConfig:
     incoming_prefix: str
     # Where the photo's renditions live: removed with the photo.
     thumbnail_prefix: str = "Thumbnails/"
+    # How long one delivery alone may start an upload's execution: at most the invocation's
+    # remaining time, after which a redelivery may (records.claim_start).
+    start_lease_ms: int = 60_000
 
     @classmethod
-    def from_env(cls) -> StartConfig:
+    def from_env(cls, start_lease_ms: int = 60_000) -> StartConfig:
         return cls(
             table_name=_required("IMAGE_METADATA_TABLE"),
             state_machine_arn=_required("STATE_MACHINE_ARN"),
             incoming_prefix=os.environ.get("INCOMING_PREFIX") or "Incoming/",
             thumbnail_prefix=os.environ.get("THUMBNAIL_PREFIX") or "Thumbnails/",
+            start_lease_ms=start_lease_ms,
         )
 
 

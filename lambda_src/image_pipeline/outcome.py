@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,9 @@ from image_pipeline.transform import check_renditions, check_stored
 
 MAX_CAUSE = 300
 UNKNOWN_ERROR = "UnknownError"
+# The executionName index is eventually consistent: seconds to wait before asking it again
+# for an ended execution's item, which it may not show yet.
+INDEX_LAG_WAITS = (0.5, 1.0, 2.0)
 
 
 def store_metadata(
@@ -211,7 +215,7 @@ def record_logged_endings(
     results: list[TerminalResult] = []
     for ending in endings:
         name = executions.name_of(ending.execution_arn)
-        for image_id in records.owned_by(table, execution_index, name):
+        for image_id in _owners(table, execution_index, name):
             event = TerminalEvent(
                 state_machine_arn=state_machine_of(ending.execution_arn),
                 execution_arn=ending.execution_arn,
@@ -222,3 +226,17 @@ def record_logged_endings(
             )
             results.append(record_terminal(table, state_machine_arn, event))
     return results
+
+
+def _owners(table: str, execution_index: str, execution_name: str) -> list[str]:
+    """The items naming ``execution_name``, asked again a few times while the index shows none
+    (it lags behind the table); none at the end: the item moved on or is gone."""
+    for wait in INDEX_LAG_WAITS:
+        owners = records.owned_by(table, execution_index, execution_name)
+        if owners:
+            return owners
+        time.sleep(wait)
+    owners = records.owned_by(table, execution_index, execution_name)
+    if not owners:
+        logger.info("No item names the execution; nothing to record")
+    return owners

@@ -28,6 +28,10 @@ PENDING: Final = "PENDING"
 RUNNING: Final = "RUNNING"
 SUCCEEDED: Final = "SUCCEEDED"
 FAILED: Final = "FAILED"
+# While an item is PENDING: until when (epoch ms) one delivery of its event alone may start
+# its execution, so that redeliveries never start a second run of one attempt (EXPRESS does
+# not refuse a name twice). Removed once RUNNING.
+START_LEASE: Final = "startLeaseUntil"
 # The stored metadata attributes store_metadata may set (never keys or ownership attributes).
 METADATA_KEYS = STORED_METADATA_KEYS
 # The other results of an execution: set by store_metadata, removed when it found none.
@@ -47,6 +51,8 @@ class PendingItem:
     user_id: str | None = None
     album_id: str | None = None
     attempt: int = 1  # the same bytes uploaded again after a failure: the next attempt
+    # Until when (epoch ms) the writer alone may start the execution (claim_start).
+    start_lease_until: int | None = None
 
     def attributes(self) -> dict[str, Any]:
         """The item's attributes; an unknown user or album is an absent attribute."""
@@ -59,6 +65,7 @@ class PendingItem:
             "executionName": self.execution_name,
             "processingStatus": PENDING,
             "attempt": self.attempt,
+            START_LEASE: self.start_lease_until,
         }
         return {key: value for key, value in item.items() if value is not None}
 
@@ -208,7 +215,57 @@ def mark_running(
     """PENDING -> RUNNING (and the execution's ARN, StartExecution's answer); never
     overwrites an execution that already finished."""
     values = _with_arn({"processingStatus": RUNNING}, execution_arn)
-    return _update(table, image_id, execution_name, values, only_if_status=PENDING)
+    return _update(
+        table, image_id, execution_name, values, remove=(START_LEASE,), only_if_status=PENDING
+    )
+
+
+def claim_start(table: str, image_id: str, execution_name: str, now: int, until: int) -> bool:
+    """The right to start ``execution_name``'s execution until ``until`` (epoch ms), taken by
+    a later delivery of the upload's event while the item is still PENDING for it and no other
+    delivery holds a lease that runs past ``now``; False otherwise."""
+    try:
+        client("dynamodb").update_item(
+            TableName=table,
+            Key={"imageID": {"S": image_id}},
+            UpdateExpression="SET #lease = :until",
+            ConditionExpression=(
+                "executionName = :name AND processingStatus = :pending AND "
+                "(attribute_not_exists(#lease) OR #lease < :now)"
+            ),
+            ExpressionAttributeNames={"#lease": START_LEASE},
+            ExpressionAttributeValues={
+                ":name": _serialize(execution_name),
+                ":pending": _serialize(PENDING),
+                ":now": _serialize(now),
+                ":until": _serialize(until),
+            },
+        )
+    except Exception as exc:
+        if _is_conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def release_start(table: str, image_id: str, execution_name: str, until: int) -> None:
+    """Give back a lease taken with ``until`` (its start failed: the next delivery may try at
+    once); nothing when another delivery holds the lease now or the item moved on."""
+    try:
+        client("dynamodb").update_item(
+            TableName=table,
+            Key={"imageID": {"S": image_id}},
+            UpdateExpression="REMOVE #lease",
+            ConditionExpression="executionName = :name AND #lease = :until",
+            ExpressionAttributeNames={"#lease": START_LEASE},
+            ExpressionAttributeValues={
+                ":name": _serialize(execution_name),
+                ":until": _serialize(until),
+            },
+        )
+    except Exception as exc:
+        if not _is_conditional_failure(exc):
+            raise
 
 
 def store_success(
@@ -247,7 +304,8 @@ def store_success(
     results = (*METADATA_KEYS, *RESULT_KEYS)
     stale = tuple(key for key in results if key not in values)
     values = _with_arn(values, execution_arn)
-    return _update(table, image_id, execution_name, values, remove=("error", "cause", *stale))
+    remove = ("error", "cause", START_LEASE, *stale)
+    return _update(table, image_id, execution_name, values, remove=remove)
 
 
 def store_failure(
@@ -260,7 +318,7 @@ def store_failure(
 ) -> bool:
     """FAILED with the error name and cause, if ``execution_name`` still owns the item."""
     values = _with_arn({"processingStatus": FAILED, "error": error, "cause": cause}, execution_arn)
-    return _update(table, image_id, execution_name, values)
+    return _update(table, image_id, execution_name, values, remove=(START_LEASE,))
 
 
 def store_terminal(

@@ -9,7 +9,9 @@ runs is never the one checked.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,7 +184,12 @@ def start_one(
     if isinstance(owned, ownership.Refusal):
         _refuse(config, item, owned.cause, result)
         return
-    if not records.put_pending(config.table_name, item):
+    # One delivery at a time may start the execution: the one that wrote the item, or a later
+    # one once that one's lease (its invocation's remaining time) is over or given back.
+    now = int(time.time() * 1000)
+    lease_until = now + config.start_lease_ms
+    leased = dataclasses.replace(item, start_lease_until=lease_until)
+    if not records.put_pending(config.table_name, leased):
         current = records.get(config.table_name, image_id) or {}
         if current.get("executionName") != name:
             logger.info("A newer upload owns the item; not starting", extra={"s3Key": key})
@@ -193,6 +200,11 @@ def start_one(
             logger.info("Execution already started (redelivered event)", extra={"s3Key": key})
             result.skipped.append(_skipped(key, "already started", current))
             return
+        if not records.claim_start(config.table_name, image_id, name, now, lease_until):
+            # Another delivery is starting it; should that one fail, Lambda retries it.
+            logger.info("Another delivery is starting the execution", extra={"s3Key": key})
+            result.skipped.append({"s3Key": key, "reason": "being started by another delivery"})
+            return
     payload: ExecutionInput = {
         "s3Bucket": bucket,
         "s3Key": key,
@@ -202,7 +214,11 @@ def start_one(
         "albumID": owned.album_id,
         "uploadTime": item.upload_time,
     }
-    arn = executions.start(config.state_machine_arn, name, payload)
+    try:
+        arn = executions.start(config.state_machine_arn, name, payload)
+    except Exception:
+        records.release_start(config.table_name, image_id, name, lease_until)
+        raise
     if arn is None:
         # Started by an earlier delivery that stopped before marking RUNNING: finish its job.
         # (Only STANDARD refuses a name twice, so its ARN follows from the name.)

@@ -253,8 +253,9 @@ resource "aws_lambda_function" "this" {
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {
-  function_name          = aws_lambda_function.this.function_name
-  maximum_retry_attempts = var.function.maximum_retry_attempts
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.function.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.function.maximum_event_age_in_seconds
 
   destination_config {
     on_failure {

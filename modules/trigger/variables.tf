@@ -131,12 +131,13 @@ variable "encryption" {
 }
 
 variable "function" {
-  description = "Settings of the start_execution function. reserved_concurrent_executions (default 10; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled S3 events wait in Lambda's asynchronous queue): 0 stops the function, -1 leaves it unreserved. The account must keep 100 executions unreserved."
+  description = "Settings of the start_execution function. maximum_event_age_in_seconds (default 3600) bounds how long Lambda keeps an S3 event it could not run yet (throttled) before the dead-letter queue gets it, and with it how long an upload can wait without an outcome. reserved_concurrent_executions (default 10; null also means 10) keeps a flood of uploads from taking the account's whole Lambda concurrency (throttled S3 events wait in Lambda's asynchronous queue): 0 stops the function, -1 leaves it unreserved. The account must keep 100 executions unreserved."
   type = object({
     memory_size                    = optional(number, 256)
     timeout                        = optional(number, 30)
     log_level                      = optional(string, "INFO")
     maximum_retry_attempts         = optional(number, 2)
+    maximum_event_age_in_seconds   = optional(number, 3600)
     reserved_concurrent_executions = optional(number, 10)
   })
   default  = {}
@@ -150,6 +151,11 @@ variable "function" {
   validation {
     condition     = var.function.maximum_retry_attempts >= 0 && var.function.maximum_retry_attempts <= 2
     error_message = "function.maximum_retry_attempts must be 0, 1 or 2 (the Lambda asynchronous invocation limit)."
+  }
+
+  validation {
+    condition     = var.function.maximum_event_age_in_seconds >= 60 && var.function.maximum_event_age_in_seconds <= 21600
+    error_message = "function.maximum_event_age_in_seconds must be 60-21600 (the Lambda asynchronous invocation limits)."
   }
 
   validation {

@@ -11,6 +11,7 @@ import io
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,7 +23,7 @@ from PIL import Image
 
 from tests.conftest import REGION, LocalAws
 from tests.e2e.faults import env, fault, handler
-from tests.e2e.runs import is_express, runs
+from tests.e2e.runs import runs
 
 TERMINAL = {"SUCCEEDED", "FAILED"}
 
@@ -101,6 +102,32 @@ def test_a_missing_table_ends_failed(local_aws, deployed, upload):
     assert item[image_id]["error"] == "ResourceNotFoundException"
 
 
+def test_the_same_bytes_after_a_failure_start_one_new_attempt(local_aws, deployed, upload):
+    """Uploading the same bytes again after FAILED starts the next attempt (one execution),
+    which ends SUCCEEDED once the fault is gone; redelivering either start changes nothing."""
+    outputs = deployed["outputs"]
+    table, body = outputs["image_metadata_table_name"], _jpeg(11)
+    function = outputs["function_names"]["store_metadata"]
+    with fault(local_aws, function, env(IMAGE_METADATA_TABLE="no-such-table")):
+        image_id = upload("retried.jpg", body)
+        failed = _wait_terminal(local_aws, table, [image_id], 60)[image_id]
+    _failed_with_a_named_error(failed)
+
+    upload("retried.jpg", body)
+    deadline, item = time.monotonic() + 60, failed
+    while item["executionName"] == failed["executionName"] or item["processingStatus"] not in (
+        TERMINAL
+    ):
+        assert time.monotonic() < deadline, f"no second attempt ended: {item}"
+        time.sleep(0.5)
+        item = _items(local_aws, table, [image_id])[image_id]
+    assert (item["processingStatus"], item["attempt"]) == ("SUCCEEDED", 2), item
+    assert item["executionName"] == failed["executionName"] + "-a2"
+    time.sleep(2)  # an EXPRESS execution's end reaches its log group
+    started = Counter(run.name for run in runs(local_aws, deployed))
+    assert (started[failed["executionName"]], started[item["executionName"]]) == (1, 1)
+
+
 def test_a_failing_step_with_a_broken_recorder_ends_failed(local_aws, deployed, upload):
     """record_failure cannot record: the execution fails, and the backstop records it."""
     outputs = deployed["outputs"]
@@ -170,12 +197,8 @@ def test_five_replayed_events_of_one_object_start_one_execution(local_aws, deplo
     name = item["executionName"]
     names = [run.name for run in runs(local_aws, deployed)]
     assert sum(1 for n in names if n.startswith(name)) == names.count(name), "one name only"
-    if is_express(deployed):
-        # EXPRESS never refuses a name: replays that find the item still PENDING start it again;
-        # every write is conditional on the name, so the item is the same either way.
-        assert 1 <= names.count(name) <= 5
-    else:
-        assert names.count(name) == 1
+    # EXPRESS never refuses a name: the start lease on the item keeps replays from starting it.
+    assert names.count(name) == 1
 
 
 def test_two_hundred_concurrent_uploads_all_succeed(local_aws, deployed, upload):
@@ -189,3 +212,5 @@ def test_two_hundred_concurrent_uploads_all_succeed(local_aws, deployed, upload)
         i: (s, items[i].get("error")) for i, s in statuses.items() if s != "SUCCEEDED"
     }
     assert len({item["executionArn"] for item in items.values()}) == 200
+    started = Counter(run.name for run in runs(local_aws, deployed))
+    assert [started[item["executionName"]] for item in items.values()] == [1] * 200

@@ -806,6 +806,8 @@ def test_trigger(module_plan):
     assert invoke_config["destination_config"][0]["on_failure"][0]["destination"] == (
         f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}-dlq"
     )
+    # A throttled event reaches the dead-letter queue within an hour, not Lambda's six.
+    assert invoke_config["maximum_event_age_in_seconds"] == 3600
     # The dead-letter queue is consumed: redriven, or recorded StartFailed, one by one.
     mapping = values["module.trigger.aws_lambda_event_source_mapping.redrive"]
     assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
@@ -1034,6 +1036,14 @@ def test_root_module_wires_the_parts(module_plan):
             "function.reserved_concurrent_executions must be a whole number",
         ),
         (
+            "trigger",
+            (
+                'name_prefix = "photos-dev"',
+                'name_prefix = "photos-dev"\n  function = { maximum_event_age_in_seconds = 30 }',
+            ),
+            "function.maximum_event_age_in_seconds must be 60-21600",
+        ),
+        (
             "pipeline",
             (
                 'name_prefix = "photos-dev"',
@@ -1061,6 +1071,7 @@ def test_root_module_wires_the_parts(module_plan):
         "no-format",
         "step-concurrency",
         "trigger-concurrency",
+        "trigger-event-age",
         "backfill-concurrency",
         "backfill-tolerated",
         "valid",

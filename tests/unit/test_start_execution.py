@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from decimal import Decimal
 
 import pytest
 from image_pipeline import executions as execution_api
-from image_pipeline import outcome, records
+from image_pipeline import outcome, records, trigger
 from image_pipeline.executions import execution_arn, execution_name, name_of
 from image_pipeline.handlers import start_execution
 from image_pipeline.models import S3Location
@@ -599,6 +600,55 @@ def test_the_trigger_records_the_arn_start_execution_answered(stack, lambda_cont
     assert executions(stack["sfn"]) == []  # nothing derived a STANDARD ARN and started it
 
 
+def test_deliveries_while_one_starts_the_execution_start_nothing(
+    stack, lambda_context, monkeypatch
+):
+    started = _express_start(monkeypatch)
+    express_start = execution_api.start
+    upload(stack["s3"], KEY)
+    record = s3_record(KEY)
+    during: list[dict] = []
+
+    def start_while_redelivered(state_machine_arn: str, name: str, payload: dict) -> str:
+        # Four more deliveries of the same event arrive while the first one is starting.
+        during.extend(start_execution.handler(s3_event(record), lambda_context) for _ in range(4))
+        return express_start(state_machine_arn, name, payload)
+
+    monkeypatch.setattr(execution_api, "start", start_while_redelivered)
+    first = start_execution.handler(s3_event(record), lambda_context)
+
+    [arn] = started
+    assert first["started"] == [{"s3Key": KEY, "imageID": IMAGE_ID, "executionArn": arn}]
+    assert [result["started"] for result in during] == [[]] * 4
+    assert {result["skipped"][0]["reason"] for result in during} == {
+        "being started by another delivery"
+    }
+    stored = item(stack["table"], IMAGE_ID)
+    assert (stored["processingStatus"], stored["executionArn"]) == ("RUNNING", arn)
+    assert records.START_LEASE not in stored  # the lease ends with the start
+
+
+def test_a_start_that_failed_gives_its_lease_back(stack, lambda_context, monkeypatch):
+    started = _express_start(monkeypatch)
+    express_start = execution_api.start
+    upload(stack["s3"], KEY)
+    record = s3_record(KEY)
+
+    def throttled(*args: object) -> str:
+        raise RuntimeError("ThrottlingException")
+
+    monkeypatch.setattr(execution_api, "start", throttled)
+    with pytest.raises(RuntimeError, match="1 record"):
+        start_execution.handler(s3_event(record), lambda_context)
+    pending = item(stack["table"], IMAGE_ID)
+    assert pending["processingStatus"] == "PENDING" and records.START_LEASE not in pending
+
+    # The next delivery need not wait for the failed one's lease.
+    monkeypatch.setattr(execution_api, "start", express_start)
+    again = start_execution.handler(s3_event(record), lambda_context)
+    assert again["started"] == [{"s3Key": KEY, "imageID": IMAGE_ID, "executionArn": started[0]}]
+
+
 def test_a_second_express_start_of_the_same_name_leaves_one_item(
     stack, lambda_context, monkeypatch
 ):
@@ -618,7 +668,15 @@ def test_a_second_express_start_of_the_same_name_leaves_one_item(
     assert item(stack["table"], IMAGE_ID)["processingStatus"] == "PENDING"
     monkeypatch.setattr(records, "mark_running", original_mark_running)
 
-    # Redelivered: EXPRESS refuses no name, so a second execution of the same name starts.
+    # Redelivered at once: the first delivery's lease holds, nothing starts.
+    during = start_execution.handler(s3_event(record), lambda_context)
+    assert during["started"] == [] and len(started) == 1
+    assert during["skipped"] == [{"s3Key": KEY, "reason": "being started by another delivery"}]
+
+    # Redelivered once the lease (the first invocation's remaining time) is over, as Lambda's
+    # retry of the failed invocation is: EXPRESS refuses no name, so a second execution starts.
+    later = time.time() + lambda_context.get_remaining_time_in_millis() / 1000 + 1
+    monkeypatch.setattr(trigger.time, "time", lambda: later)
     again = start_execution.handler(s3_event(record), lambda_context)
 
     first, second = started

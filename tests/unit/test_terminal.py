@@ -3,12 +3,15 @@ dead-letter queue consumer (start_execution given an SQS batch) and attempt nami
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from typing import Any
 from unittest import mock
 
 import pytest
 from image_pipeline import executions as sfn_calls
+from image_pipeline import outcome, records
 from image_pipeline.executions import execution_arn, execution_name, name_of
 from image_pipeline.handlers import record_terminal, start_execution
 
@@ -132,6 +135,68 @@ def test_backstop_ignores_other_state_machines_and_statuses(table, lambda_contex
 def test_backstop_for_an_absent_item_writes_nothing(table, lambda_context):
     result = record_terminal.handler(status_event("ABORTED", ARN), lambda_context)
     assert result["recorded"] is False and item(table) is None
+
+
+# ------------------------------------------------- the EXPRESS backstop: the log group
+
+EXPRESS_ARN = (
+    STATE_MACHINE_ARN.replace(":stateMachine:", ":express:") + ":photo-jpg-0123:0a1b2c3d-0000"
+)
+
+
+def log_event(*records: dict) -> dict:
+    """A CloudWatch Logs subscription event of the state machine's log group."""
+    batch = {
+        "messageType": "DATA_MESSAGE",
+        "logGroup": "/aws/vendedlogs/states/image-pipeline",
+        "logEvents": [
+            {"id": str(n), "timestamp": 0, "message": json.dumps(record)}
+            for n, record in enumerate(records)
+        ],
+    }
+    data = base64.b64encode(gzip.compress(json.dumps(batch).encode())).decode()
+    return {"awslogs": {"data": data}}
+
+
+def lagging_index(monkeypatch, answers: list[list[str]]) -> list[float]:
+    """records.owned_by answering ``answers`` in turn (then the last one), as an index that
+    shows the item late; the waits between the questions are returned."""
+    waits: list[float] = []
+    monkeypatch.setattr(outcome.time, "sleep", waits.append)
+    monkeypatch.setattr(
+        records,
+        "owned_by",
+        lambda table, index, name: answers.pop(0) if len(answers) > 1 else answers[0],
+    )
+    return waits
+
+
+def test_logged_ending_records_the_item_the_index_shows_late(table, lambda_context, monkeypatch):
+    put_item(table, "RUNNING", EXPRESS_ARN)
+    waits = lagging_index(monkeypatch, [[], [], [IMAGE_ID]])
+    ended = {
+        "type": "ExecutionFailed",
+        "execution_arn": EXPRESS_ARN,
+        "details": {"error": "States.Runtime", "cause": "The recorder failed too"},
+    }
+    succeeded = {"type": "ExecutionSucceeded", "execution_arn": EXPRESS_ARN, "details": {}}
+
+    [result] = record_terminal.handler(log_event(succeeded, ended), lambda_context)
+
+    assert result["recorded"] is True and waits == list(outcome.INDEX_LAG_WAITS[:2])
+    stored = item(table)
+    assert (stored["processingStatus"], stored["error"], stored["cause"]) == (
+        "FAILED",
+        "States.Runtime",
+        "The recorder failed too",
+    )
+
+
+def test_logged_ending_no_item_names_records_nothing(table, lambda_context, monkeypatch):
+    waits = lagging_index(monkeypatch, [[]])
+    ended = {"type": "ExecutionAborted", "execution_arn": EXPRESS_ARN, "details": {}}
+    assert record_terminal.handler(log_event(ended), lambda_context) == []
+    assert waits == list(outcome.INDEX_LAG_WAITS) and item(table) is None
 
 
 # ------------------------------------------------------------- the dead-letter consumer

@@ -15,7 +15,7 @@ from image_pipeline.trigger import redrive, start_executions
 def handler(event: dict[str, Any], context: LambdaContext) -> StartOutput | BatchResponse:
     """An S3 event (asynchronous, from the bucket), or a batch of the dead-letter queue (the
     event source mapping): its S3 events started again, or ended FAILED with StartFailed."""
-    config = StartConfig.from_env()
+    config = StartConfig.from_env(start_lease_ms=context.get_remaining_time_in_millis())
     if events.is_sqs_event(event):
         retry = redrive(config, events.dead_letters(event))
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in retry]}
