@@ -11,6 +11,7 @@ from tfharness import ROOT
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 
 
+@pytest.mark.checkov
 @pytest.mark.parametrize("directory", ["modules", "environments", "examples"])
 def test_checkov(directory):
     if not CHECKOV.exists():
