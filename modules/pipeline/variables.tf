@@ -86,8 +86,8 @@ variable "image_metadata_table" {
     name                 = string
     arn                  = string
     index_name           = string
-    execution_index_name = optional(string, "executionName-index")
-    hash_index_name      = optional(string, "userID-contentHash-index")
+    execution_index_name = string
+    hash_index_name      = string
   })
   nullable = false
 

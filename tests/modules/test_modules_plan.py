@@ -170,8 +170,9 @@ MEASURED_MEMORY = {
     "backfill_object": 512,
 }
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
-EXECUTION_INDEX = "executionName-index"  # image_metadata_table.execution_index_name's default
-HASH_INDEX = "userID-contentHash-index"  # image_metadata_table.hash_index_name's default
+# The storage module's index names, which the README usage passes to pipeline as storage outputs them.
+EXECUTION_INDEX = "executionName-index"
+HASH_INDEX = "userID-contentHash-index"
 BUCKET = "arn:aws:s3:::photos-dev-photos"
 SM_NAME = "photos-dev-image-processing"
 

@@ -133,3 +133,21 @@ def test_readme_tables_in_sync():
         text=True,
     )
     assert result.returncode == 0, f"{result.stderr}\nRegenerate with: make docs"
+
+
+def test_index_names_are_written_once():
+    """The storage module names the tables' indexes; every other module takes them from its
+    outputs (no default repeats a name, so a renamed index cannot leave a module behind)."""
+    storage = (ROOT / "modules" / "storage" / "main.tf").read_text()
+    names = set(re.findall(r'index_name\s*=\s*"([^"$]+)"', storage))
+    assert len(names) >= 4, names
+    repeated = [
+        f"{tf.relative_to(ROOT)}: {name}"
+        for rel in ROOTS
+        for tf in sorted((ROOT / rel).glob("*.tf"))
+        if tf != ROOT / "modules" / "storage" / "main.tf"
+        for name in sorted(names)
+        if f'"{name}"' in tf.read_text()
+    ]
+    assert repeated == []
+
