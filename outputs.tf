@@ -48,6 +48,16 @@ output "function_role_arns" {
   value       = merge(module.pipeline.function_role_arns, { start_execution = module.trigger.role_arn })
 }
 
+output "package" {
+  description = "The packages the functions run, named by tools/package.py's convention (written once, here): functions_zip and layer_zip, the paths; functions_hash and layer_hash, their base64 SHA-256 (package's own hashes when given). A composition's own function in the same zip takes these."
+  value = {
+    functions_zip  = local.package.functions_zip
+    functions_hash = local.functions_hash
+    layer_zip      = local.package.layer_zip
+    layer_hash     = local.layer_hash
+  }
+}
+
 output "layer_arn" {
   description = "ARN (with version) of the dependency layer."
   value       = module.pipeline.layer_arn

@@ -151,3 +151,14 @@ def test_index_names_are_written_once():
     ]
     assert repeated == []
 
+
+def test_package_names_are_written_once():
+    """tools/package.py's zip names are written in the root module only (main.tf); environments
+    and examples take them from its package output."""
+    written = [
+        str(tf.relative_to(ROOT))
+        for rel in ROOTS
+        for tf in sorted((ROOT / rel).glob("*.tf"))
+        if re.search(r'/functions\.zip"|/layer-\$\{', tf.read_text())
+    ]
+    assert written == ["main.tf"]

@@ -46,6 +46,10 @@ run "local" {
     condition     = output.backfill_state_machine_arn == "arn:aws:states:eu-west-1:123456789012:stateMachine:image-pipeline-local-backfill"
     error_message = "The backfill state machine is on by default; its ARN is built from its name at plan time."
   }
+  assert {
+    condition     = aws_lambda_function.auto_confirm.filename == "./tests/terraform/packages/functions.zip" && aws_lambda_function.auto_confirm.source_code_hash == filebase64sha256("./tests/terraform/packages/functions.zip")
+    error_message = "The sign-up function runs the functions zip the root module names (its package output)."
+  }
 }
 
 run "dev" {
