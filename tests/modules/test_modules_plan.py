@@ -170,7 +170,7 @@ MEASURED_MEMORY = {
     "backfill_object": 512,
 }
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
-# The storage module's index names, which the README usage passes to pipeline as storage outputs them.
+# Storage's index names, which the README usage passes to pipeline as storage outputs them.
 EXECUTION_INDEX = "executionName-index"
 HASH_INDEX = "userID-contentHash-index"
 BUCKET = "arn:aws:s3:::photos-dev-photos"
