@@ -8,6 +8,11 @@ output "bucket_arn" {
   value       = module.storage.bucket_arn
 }
 
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key that encrypts the data: the one created here (encryption.create_kms_key) or the one brought (encryption.kms_key_arn); null without one."
+  value       = local.encryption.kms_key_arn
+}
+
 output "image_metadata_table" {
   description = "The ImageMetadata table: name, arn and index_name (albumID, uploadTime)."
   value       = module.storage.image_metadata_table
