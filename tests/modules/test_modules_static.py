@@ -10,7 +10,7 @@ import sys
 import hcl2
 import pytest
 import tftest
-from tfharness import MODULES, ROOT, ROOTS, readme_usage
+from tfharness import ENVIRONMENTS, MODULES, ROOT, ROOTS, readme_usage
 
 
 def test_fmt(terraform_bin, tf_env):
@@ -162,3 +162,23 @@ def test_package_names_are_written_once():
         if re.search(r'/functions\.zip"|/layer-\$\{', tf.read_text())
     ]
     assert written == ["main.tf"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_commands_run_from_the_repository_root(env):
+    """Every terraform command an environment's README or backend.tf shows names its folder
+    (`terraform -chdir=environments/<env> ...`), so it runs from the repository root, where the
+    other commands run; backend.hcl, which it reads there, is ignored by git."""
+    texts = [ROOT / "environments" / env / name for name in ("README.md", "backend.tf")]
+    commands = [
+        f"{path.name}: {match.group(0)}"
+        for path in texts
+        if path.exists()
+        for match in re.finditer(r"\bterraform (?!test\b)[^`\n]*", path.read_text())
+        if re.match(r"terraform (init|plan|apply|destroy|output|workspace|state)\b", match.group(0))
+        or "-chdir" in match.group(0)
+    ]
+    wrong = [c for c in commands if f"terraform -chdir=environments/{env} " not in c]
+    assert wrong == []
+    if (ROOT / "environments" / env / "backend.tf").exists():
+        assert re.search(r"^backend\.hcl$", (ROOT / ".gitignore").read_text(), re.M)
