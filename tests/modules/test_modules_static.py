@@ -182,3 +182,15 @@ def test_environment_commands_run_from_the_repository_root(env):
     assert wrong == []
     if (ROOT / "environments" / env / "backend.tf").exists():
         assert re.search(r"^backend\.hcl$", (ROOT / ".gitignore").read_text(), re.M)
+
+
+def test_prefix_defaults_are_written_once():
+    """The key prefixes default in the root module only; the modules take them as inputs."""
+    defaults = ('"Incoming/"', '"Thumbnails/"')
+    written = sorted(
+        str(tf.relative_to(ROOT))
+        for rel in ROOTS
+        for tf in (ROOT / rel).glob("*.tf")
+        if any(d in tf.read_text() for d in defaults)
+    )
+    assert written == ["variables.tf"]
