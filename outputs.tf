@@ -14,7 +14,7 @@ output "kms_key_arn" {
 }
 
 output "image_metadata_table" {
-  description = "The ImageMetadata table: name, arn and index_name (albumID, uploadTime)."
+  description = "The ImageMetadata table as the storage module outputs it: name, arn, index_name (albumID, uploadTime), execution_index_name (executionName) and hash_index_name (userID, contentHash)."
   value       = module.storage.image_metadata_table
 }
 
