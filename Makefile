@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 LOCAL_AWS_PORT ?= 4566
 LOCAL_AWS_STATE ?= .local-aws
 LOCAL_ENV := environments/local
+# make test-fast: the tests that start no emulator and need neither terraform nor .venv-checkov.
+FAST_TESTS := not emulator and not terraform and not checkov
 # Offline provider mirror when this machine has one; the registry otherwise.
 export TF_CLI_CONFIG_FILE := $(shell $(PYTHON) tools/tf_cli_config.py)
 export CHECKPOINT_DISABLE := 1
@@ -56,8 +58,8 @@ down: ## Stop the emulator (its state goes with it) and forget the local Terrafo
 test: venv .venv-checkov/.installed ## Run every test: emulator, Lambda code, modules, end to end.
 	$(PY) -m pytest
 
-test-fast: venv ## Only the tests that need neither the emulator nor Terraform (about a minute).
-	$(PY) -m pytest -m "not emulator and not terraform"
+test-fast: venv ## Only the tests that need neither the emulator, Terraform nor checkov (about a minute).
+	$(PY) -m pytest -m "$(FAST_TESTS)"
 
 lint: venv ## ruff and terraform fmt.
 	$(VENV)/bin/ruff check .

@@ -24,7 +24,7 @@ module "storage" {
   name_prefix = var.name_prefix
   bucket      = var.bucket
   tables      = var.tables
-  encryption  = var.encryption
+  encryption  = local.encryption
   tags        = var.tags
 }
 
@@ -43,7 +43,7 @@ module "pipeline" {
   bucket_name          = module.storage.bucket_name
   prefixes             = var.prefixes
   image_metadata_table = module.storage.image_metadata_table
-  encryption           = var.encryption
+  encryption           = local.encryption
   functions            = local.pipeline_functions
   image_settings       = var.image_settings
   moderation           = var.moderation
@@ -69,7 +69,7 @@ module "trigger" {
   prefixes             = var.prefixes
   image_metadata_table = module.storage.image_metadata_table
   state_machine_arn    = module.pipeline.state_machine_arn
-  encryption           = var.encryption
+  encryption           = local.encryption
   function = {
     memory_size                    = local.start_execution.memory_size
     timeout                        = local.start_execution.timeout
@@ -95,7 +95,7 @@ module "test_client" {
   prefixes                         = var.prefixes
   image_metadata_table             = module.storage.image_metadata_table
   album_metadata_table             = module.storage.album_metadata_table
-  encryption                       = var.encryption
+  encryption                       = local.encryption
   endpoint                         = var.test_client.endpoint
   reprocess_function_arn           = module.pipeline.reprocess_function_arn
   tags                             = var.tags

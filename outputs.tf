@@ -8,8 +8,13 @@ output "bucket_arn" {
   value       = module.storage.bucket_arn
 }
 
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key that encrypts the data: the one created here (encryption.create_kms_key) or the one brought (encryption.kms_key_arn); null without one."
+  value       = local.encryption.kms_key_arn
+}
+
 output "image_metadata_table" {
-  description = "The ImageMetadata table: name, arn and index_name (albumID, uploadTime)."
+  description = "The ImageMetadata table as the storage module outputs it: name, arn, index_name (albumID, uploadTime), execution_index_name (executionName) and hash_index_name (userID, contentHash)."
   value       = module.storage.image_metadata_table
 }
 
@@ -46,6 +51,16 @@ output "function_names" {
 output "function_role_arns" {
   description = "ARNs of every function's execution role, keyed by function (start_execution included)."
   value       = merge(module.pipeline.function_role_arns, { start_execution = module.trigger.role_arn })
+}
+
+output "package" {
+  description = "The packages the functions run, named by tools/package.py's convention (written once, here): functions_zip and layer_zip, the paths; functions_hash and layer_hash, their base64 SHA-256 (package's own hashes when given). A composition's own function in the same zip takes these."
+  value = {
+    functions_zip  = local.package.functions_zip
+    functions_hash = local.functions_hash
+    layer_zip      = local.package.layer_zip
+    layer_hash     = local.layer_hash
+  }
 }
 
 output "layer_arn" {

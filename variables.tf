@@ -40,13 +40,19 @@ variable "prefixes" {
 
 
 variable "encryption" {
-  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: every function, the dead-letter queue and the browser role use it. With `logs` (default true) it also encrypts the log groups, so its key policy must allow CloudWatch Logs."
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: every function, the dead-letter queue and the browser role use it. Either bring one (`kms_key_arn`) or have one created here (`create_kms_key`: rotated yearly, a 30-day deletion window, alias `alias/<name_prefix>`, a key policy giving the account its administration and CloudWatch Logs its use for this account's log groups), not both. With `logs` (default true) it also encrypts the log groups, so a brought key's policy must allow CloudWatch Logs."
   type = object({
-    kms_key_arn = optional(string)
-    logs        = optional(bool, true)
+    kms_key_arn    = optional(string)
+    create_kms_key = optional(bool, false)
+    logs           = optional(bool, true)
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = !(var.encryption.create_kms_key && var.encryption.kms_key_arn != null)
+    error_message = "encryption: set kms_key_arn (a key of yours) or create_kms_key (a key created here), not both."
+  }
 }
 
 

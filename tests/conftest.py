@@ -26,7 +26,8 @@ REGION = "us-east-1"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark tests by the tools their fixtures need, so `pytest -m "not emulator and not
-    terraform"` is the fast subset that needs neither."""
+    terraform and not checkov"` (make test-fast) is the subset that needs none of them. A test
+    that starts a tool itself is marked by hand (tests/test_markers.py checks)."""
     for item in items:
         needs = set(getattr(item, "fixturenames", ()))
         if "local_aws" in needs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -16,3 +17,15 @@ def test_ruff(command: list[str]) -> None:
         [sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_benchmark_functions_fit_on_a_screen() -> None:
+    """Every function of tools/bench*.py reads on one screen (45 lines at most)."""
+    long = []
+    for path in sorted((ROOT / "tools").glob("bench*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > 45:
+                    long.append(f"{path.name}: {node.name} ({length} lines)")
+    assert long == []

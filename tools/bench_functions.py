@@ -253,78 +253,87 @@ def bench_functions(cases: list[Case], calls: int = 5) -> list[FunctionRun]:
     thumbnail of each, metadata and the labels fallback of the largest JPEG."""
     cases = function_cases(cases)
     jpeg48 = max((c for c in cases if c.fmt == "JPEG"), key=lambda c: c.path.stat().st_size)
-    runs: list[FunctionRun] = []
+    png = max((c for c in cases if c.fmt == "PNG"), key=lambda c: c.path.stat().st_size)
     with moto_server() as endpoint:
         where = {case: _upload(endpoint, case) for case in cases}
-        where48 = where[jpeg48]
-        raw, stored = _stored(endpoint, where48)
-        for case in cases:
-            event = {**where[case], "imageID": IMAGE_ID}
-            for step, work in (
-                ("extract_metadata", f"{case.label} (64 KiB ranged read)"),
-                ("generate_thumbnail", case.label),
-            ):
-                runs.append(_run(endpoint, step, work, _handler(step, event), calls))
-        # detect_labels' fallback when Rekognition refuses the object (over 15 MB): read it,
-        # reduce it to a 1024 px rendition, DetectLabels on the bytes.
-        png = max((c for c in cases if c.fmt == "PNG"), key=lambda c: c.path.stat().st_size)
-        for case in (jpeg48, png):
-            fallback = {
-                "kind": "rendition",
-                "module": "image_pipeline.labels",
-                "attr": "_rendition",
-                "args": [BUCKET, where[case]["s3Key"], where[case]["s3VersionId"]],
-                "max_pixels": DEFAULT_MAX_IMAGE_PIXELS,
-                "max_bytes": DEFAULT_MAX_OBJECT_BYTES,
-            }
-            work = f"fallback rendition of {case.label}"
-            runs.append(_run(endpoint, "detect_labels", work, fallback, calls))
-        runs.append(
+        raw, stored = _stored(endpoint, where[jpeg48])
+        return [
+            *_image_runs(endpoint, cases, where, calls),
+            *_fallback_runs(endpoint, [(c, where[c]) for c in (jpeg48, png)], calls),
             _run(
                 endpoint,
                 "start_execution",
                 "one new upload",
                 _trigger(endpoint, jpeg48, calls),
                 calls,
-            )
-        )
-        runs.append(
-            _run(
-                endpoint,
-                "transform_metadata",
-                "raw -> stored metadata",
-                _handler("transform_metadata", raw),
-                calls,
-            )
-        )
-        execution = "arn:aws:states:us-east-1:123456789012:execution:bench:one"
-        store = {
-            "imageID": IMAGE_ID,
-            "executionArn": execution,
-            "metadata": stored,
-            "tags": [{"name": "Flower", "confidence": 99.1}],
-            "thumbnail": {"s3Bucket": BUCKET, "s3Key": f"Thumbnails/{IMAGE_ID}"},
-        }
-        runs.append(
-            _run(
-                endpoint,
-                "store_metadata",
-                "one UpdateItem",
-                _handler("store_metadata", store),
-                calls,
-            )
-        )
-        failure = {"imageID": IMAGE_ID, "executionArn": execution, "error": "E", "cause": "c"}
-        runs.append(
-            _run(
-                endpoint,
-                "record_failure",
-                "one UpdateItem",
-                _handler("record_failure", failure),
-                calls,
-            )
-        )
+            ),
+            *_item_runs(endpoint, raw, stored, calls),
+        ]
+
+
+def _image_runs(
+    endpoint: str, cases: list[Case], where: dict[Case, dict[str, str]], calls: int
+) -> list[FunctionRun]:
+    """extract_metadata and generate_thumbnail on each uploaded case."""
+    runs = []
+    for case in cases:
+        event = {**where[case], "imageID": IMAGE_ID}
+        for step, work in (
+            ("extract_metadata", f"{case.label} (64 KiB ranged read)"),
+            ("generate_thumbnail", case.label),
+        ):
+            runs.append(_run(endpoint, step, work, _handler(step, event), calls))
     return runs
+
+
+def _fallback_runs(
+    endpoint: str, uploads: list[tuple[Case, dict[str, str]]], calls: int
+) -> list[FunctionRun]:
+    """detect_labels' fallback when Rekognition refuses the object (over 15 MB): read it,
+    reduce it to a 1024 px rendition, DetectLabels on the bytes."""
+    runs = []
+    for case, location in uploads:
+        fallback = {
+            "kind": "rendition",
+            "module": "image_pipeline.labels",
+            "attr": "_rendition",
+            "args": [BUCKET, location["s3Key"], location["s3VersionId"]],
+            "max_pixels": DEFAULT_MAX_IMAGE_PIXELS,
+            "max_bytes": DEFAULT_MAX_OBJECT_BYTES,
+        }
+        work = f"fallback rendition of {case.label}"
+        runs.append(_run(endpoint, "detect_labels", work, fallback, calls))
+    return runs
+
+
+def _item_runs(
+    endpoint: str, raw: dict[str, Any], stored: dict[str, Any], calls: int
+) -> list[FunctionRun]:
+    """The steps around the item: transform_metadata, store_metadata, record_failure."""
+    execution = "arn:aws:states:us-east-1:123456789012:execution:bench:one"
+    store = {
+        "imageID": IMAGE_ID,
+        "executionArn": execution,
+        "metadata": stored,
+        "tags": [{"name": "Flower", "confidence": 99.1}],
+        "thumbnail": {"s3Bucket": BUCKET, "s3Key": f"Thumbnails/{IMAGE_ID}"},
+    }
+    failure = {"imageID": IMAGE_ID, "executionArn": execution, "error": "E", "cause": "c"}
+    return [
+        _run(
+            endpoint,
+            "transform_metadata",
+            "raw -> stored metadata",
+            _handler("transform_metadata", raw),
+            calls,
+        ),
+        _run(
+            endpoint, "store_metadata", "one UpdateItem", _handler("store_metadata", store), calls
+        ),
+        _run(
+            endpoint, "record_failure", "one UpdateItem", _handler("record_failure", failure), calls
+        ),
+    ]
 
 
 def peaks(runs: list[FunctionRun]) -> dict[str, FunctionRun]:

@@ -1,8 +1,9 @@
-# State lives in S3 for shared environments. Uncomment, then initialise with a partial configuration:
+# State lives in S3 for shared environments. Uncomment, then initialise with a partial configuration
+# from the repository root:
 #
-#   terraform init -backend-config=backend.hcl
+#   terraform -chdir=environments/dev init -backend-config=backend.hcl
 #
-# where backend.hcl (not committed) holds, for example:
+# where environments/dev/backend.hcl (ignored by git, never committed) holds, for example:
 #
 #   bucket       = "my-terraform-state"
 #   key          = "image-pipeline/dev/terraform.tfstate"

@@ -4,7 +4,7 @@ module "image_pipeline" {
 
   name_prefix = var.name_prefix
   package     = { directory = var.package_dir }
-  encryption  = { kms_key_arn = null }
+  encryption  = { create_kms_key = false }
   bucket = {
     cors_allowed_origins               = var.cors_allowed_origins
     noncurrent_version_expiration_days = 7

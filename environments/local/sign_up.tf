@@ -40,8 +40,8 @@ resource "aws_lambda_function" "auto_confirm" {
   handler          = "image_pipeline.handlers.auto_confirm_sign_up.handler"
   runtime          = var.runtime
   architectures    = ["x86_64"]
-  filename         = "${var.package_dir}/functions.zip"
-  source_code_hash = filebase64sha256("${var.package_dir}/functions.zip")
+  filename         = module.image_pipeline.package.functions_zip # the root module names the zip
+  source_code_hash = module.image_pipeline.package.functions_hash
 
   depends_on = [aws_cloudwatch_log_group.auto_confirm]
 }

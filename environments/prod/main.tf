@@ -4,7 +4,8 @@ module "image_pipeline" {
 
   name_prefix = var.name_prefix
   package     = { directory = var.package_dir }
-  encryption  = { kms_key_arn = aws_kms_key.this.arn }
+  # One customer managed key, created by the root module, for the data and the log groups.
+  encryption = { create_kms_key = true }
   bucket = {
     cors_allowed_origins               = var.cors_allowed_origins
     noncurrent_version_expiration_days = 90

@@ -13,3 +13,14 @@ moved {
   from = module.trigger
   to   = module.image_pipeline.module.trigger
 }
+
+# The key prod created itself (kms.tf) before the root module did (encryption.create_kms_key).
+moved {
+  from = aws_kms_key.this
+  to   = module.image_pipeline.aws_kms_key.this[0]
+}
+
+moved {
+  from = aws_kms_alias.this
+  to   = module.image_pipeline.aws_kms_alias.this[0]
+}

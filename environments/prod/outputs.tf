@@ -37,3 +37,8 @@ output "webapp_config" {
   description = "Runtime configuration of the test web app (webapp/public/config.json), or null without it."
   value       = module.image_pipeline.webapp_config
 }
+
+output "kms_key_arn" {
+  description = "ARN of the environment's customer managed KMS key."
+  value       = module.image_pipeline.kms_key_arn
+}

@@ -66,12 +66,11 @@ variable "bucket_name" {
 }
 
 variable "prefixes" {
-  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/` and differ."
+  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/` and differ (the root module's prefixes, which default to `Incoming/` and `Thumbnails/`)."
   type = object({
-    incoming   = optional(string, "Incoming/")
-    thumbnails = optional(string, "Thumbnails/")
+    incoming   = string
+    thumbnails = string
   })
-  default  = {}
   nullable = false
 
   validation {
@@ -86,8 +85,8 @@ variable "image_metadata_table" {
     name                 = string
     arn                  = string
     index_name           = string
-    execution_index_name = optional(string, "executionName-index")
-    hash_index_name      = optional(string, "userID-contentHash-index")
+    execution_index_name = string
+    hash_index_name      = string
   })
   nullable = false
 

@@ -54,12 +54,11 @@ variable "bucket_name" {
 }
 
 variable "prefixes" {
-  description = "Key prefixes in the bucket: the browser may put objects under `incoming` and get objects under `thumbnails`. Both end in `/` and differ."
+  description = "Key prefixes in the bucket: the browser may put objects under `incoming` and get objects under `thumbnails`. Both end in `/` and differ (the root module's prefixes, which default to `Incoming/` and `Thumbnails/`)."
   type = object({
-    incoming   = optional(string, "Incoming/")
-    thumbnails = optional(string, "Thumbnails/")
+    incoming   = string
+    thumbnails = string
   })
-  default  = {}
   nullable = false
 
   validation {

@@ -76,12 +76,11 @@ variable "bucket_owner_account_id" {
 }
 
 variable "prefixes" {
-  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/` and differ."
+  description = "Key prefixes in the bucket: uploads arrive under `incoming`, thumbnails are written under `thumbnails`. Both end in `/` and differ (the root module's prefixes, which default to `Incoming/` and `Thumbnails/`)."
   type = object({
-    incoming   = optional(string, "Incoming/")
-    thumbnails = optional(string, "Thumbnails/")
+    incoming   = string
+    thumbnails = string
   })
-  default  = {}
   nullable = false
 
   validation {

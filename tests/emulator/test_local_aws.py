@@ -256,6 +256,7 @@ def test_terraform_round_trip_apply_plan_destroy(local_aws, stack, terraform_bin
     assert [r["RoleName"] for r in roles if r["RoleName"].startswith("emu-")] == []
 
 
+@pytest.mark.emulator  # starts its own emulator: no local_aws fixture marks it
 def test_second_start_says_so_and_stop_leaves_no_process(tmp_path):
     port, state = free_port(), tmp_path / "state"
     first = local_aws_command(port, state, "start")
@@ -378,6 +379,7 @@ def test_detect_moderation_labels_answers_the_same_file_alike(local_aws):
     s3.delete_bucket(Bucket="moderation-test")
 
 
+@pytest.mark.emulator  # starts its own emulator: no local_aws fixture marks it
 def test_a_local_labeller_plugs_into_detect_labels(tmp_path):
     port, state = free_port(), tmp_path / "state"
     labeller = HERE / "functions" / "labeller.py"

@@ -11,6 +11,7 @@ from tfharness import ROOT
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 
 
+@pytest.mark.checkov
 @pytest.mark.parametrize("directory", ["modules", "environments", "examples"])
 def test_checkov(directory):
     if not CHECKOV.exists():
@@ -32,6 +33,7 @@ def test_checkov(directory):
 def test_checkov_skips_carry_reasons():
     bare = []
     for tf in (
+        *ROOT.glob("*.tf"),
         *ROOT.glob("modules/*/*.tf"),
         *ROOT.glob("environments/*/*.tf"),
         *ROOT.glob("examples/*/*.tf"),

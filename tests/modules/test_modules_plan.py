@@ -25,9 +25,10 @@ REGION = "eu-west-1"
 
 
 def module_case(module: str, case: str) -> str:
-    """README usage, or the usage with `case` overrides from cases/<module>/<case>.tf."""
+    """README usage, or the usage with `case` overrides from cases/<module>/<case>.tf (the root
+    module's: cases/root)."""
     if case == "readme":
-        return readme_usage(module)
+        return readme_usage("." if module == "root" else module)
     return (ROOT / "tests" / "modules" / "cases" / module / f"{case}.tf").read_text()
 
 
@@ -44,7 +45,7 @@ CASES = _cases()
 @pytest.fixture(scope="module")
 def module_plan(plan):
     def _module_plan(module: str, case: str) -> dict:
-        usage = module_case("." if module == "root" else module, case)
+        usage = module_case(module, case)
         return plan(f"environments/case-{module}-{case}", main_tf=usage)
 
     return _module_plan
@@ -170,8 +171,9 @@ MEASURED_MEMORY = {
     "backfill_object": 512,
 }
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
-EXECUTION_INDEX = "executionName-index"  # image_metadata_table.execution_index_name's default
-HASH_INDEX = "userID-contentHash-index"  # image_metadata_table.hash_index_name's default
+# Storage's index names, which the README usage passes to pipeline as storage outputs them.
+EXECUTION_INDEX = "executionName-index"
+HASH_INDEX = "userID-contentHash-index"
 BUCKET = "arn:aws:s3:::photos-dev-photos"
 SM_NAME = "photos-dev-image-processing"
 
@@ -973,6 +975,60 @@ def test_root_module_wires_the_parts(module_plan):
     assert statements["WriteThumbnails"]["Resource"] == [f"arn:aws:s3:::{bucket}/Thumbnails/*"]
 
 
+def test_root_module_creates_the_key(module_plan):
+    """encryption.create_kms_key: one key, rotated, a 30-day deletion window, alias
+    alias/<name_prefix>, administered by the account and usable by CloudWatch Logs for this
+    account's log groups only; every part gets it as its kms_key_arn."""
+    plan_json = module_plan("root", "kms")
+    values = planned(plan_json)
+    key = values["module.image_pipeline.aws_kms_key.this[0]"]
+    assert key["enable_key_rotation"] is True
+    assert key["deletion_window_in_days"] == 30
+    assert values["module.image_pipeline.aws_kms_alias.this[0]"]["name"] == "alias/photos-dev"
+    assert policy_statements(key["policy"]) == {
+        "AccountAdministration": {
+            "Effect": "Allow",
+            "Action": ["kms:*"],
+            "Resource": ["*"],
+        },
+        "CloudWatchLogs": {
+            "Effect": "Allow",
+            "Action": [
+                "kms:Decrypt*",
+                "kms:Describe*",
+                "kms:Encrypt*",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+            ],
+            "Resource": ["*"],
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:*"
+                }
+            },
+        },
+    }
+    principals = {s["Sid"]: s["Principal"] for s in json.loads(key["policy"])["Statement"]}
+    assert principals == {
+        "AccountAdministration": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "CloudWatchLogs": {"Service": f"logs.{REGION}.amazonaws.com"},
+    }
+    # The key's ARN is known after apply only: the bucket, the tables, the queues and the log
+    # groups take it from the key (null there would have been known at plan time).
+    unknown = {c["address"]: c["change"]["after_unknown"] for c in plan_json["resource_changes"]}
+    storage, pipeline = (
+        "module.image_pipeline.module.storage",
+        "module.image_pipeline.module.pipeline",
+    )
+    sse = unknown[f"{storage}.aws_s3_bucket_server_side_encryption_configuration.this[0]"]
+    assert sse["rule"][0]["apply_server_side_encryption_by_default"][0]["kms_master_key_id"]
+    assert unknown[f"{storage}.aws_dynamodb_table.image_metadata[0]"]["server_side_encryption"][0][
+        "kms_key_arn"
+    ]
+    assert unknown[f"{pipeline}.aws_sqs_queue.terminal_dlq"]["kms_master_key_id"]
+    assert unknown[f"{pipeline}.aws_cloudwatch_log_group.state_machine"]["kms_key_id"]
+
+
 # ---- validation ----------------------------------------------------------------------------
 
 
@@ -1059,6 +1115,15 @@ def test_root_module_wires_the_parts(module_plan):
             ),
             "backfill.tolerated_failure_percentage must be between 0 and 100",
         ),
+        (
+            ".",
+            (
+                "tracing_enabled = true",
+                "tracing_enabled = true\n  encryption = { create_kms_key = true, kms_key_arn = "
+                '"arn:aws:kms:eu-west-1:123456789012:key/mine" }',
+            ),
+            "set kms_key_arn (a key of yours) or create_kms_key",
+        ),
         ("trigger", ('"Incoming/"', '"Incoming/"'), None),
     ],
     ids=[
@@ -1074,6 +1139,7 @@ def test_root_module_wires_the_parts(module_plan):
         "trigger-event-age",
         "backfill-concurrency",
         "backfill-tolerated",
+        "root-kms-both",
         "valid",
     ],
 )

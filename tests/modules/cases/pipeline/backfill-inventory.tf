@@ -9,10 +9,13 @@ module "pipeline" {
     layer_zip     = "build/lambda/layer-python3.11-x86_64.zip"
   }
   bucket_name = "photos-dev-photos"
+  prefixes    = { incoming = "Incoming/", thumbnails = "Thumbnails/" }
   image_metadata_table = {
-    name       = "photos-dev-ImageMetadata"
-    arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
-    index_name = "albumID-uploadTime-index"
+    name                 = "photos-dev-ImageMetadata"
+    arn                  = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
+    index_name           = "albumID-uploadTime-index"
+    execution_index_name = "executionName-index"
+    hash_index_name      = "userID-contentHash-index"
   }
   state_machine = {
     definition_template = "${path.module}/statemachine.json.tftpl"

@@ -7,6 +7,7 @@ module "trigger" {
     layer_arn     = "arn:aws:lambda:eu-west-1:123456789012:layer:photos-dev-dependencies:1"
   }
   bucket_name = "photos-dev-photos"
+  prefixes    = { incoming = "Incoming/", thumbnails = "Thumbnails/" }
   image_metadata_table = {
     name       = "photos-dev-ImageMetadata"
     arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
