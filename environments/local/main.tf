@@ -16,8 +16,9 @@ module "image_pipeline" {
   # Off by default; TF_VAR_moderation_enabled=true adds the DetectModerationLabels branch.
   moderation = { enabled = var.moderation_enabled }
   test_client = {
-    enabled                  = true
-    pre_sign_up_function_arn = aws_lambda_function.auto_confirm.arn # sign_up.tf
-    endpoint                 = var.aws_endpoint_url
+    enabled                          = true
+    allow_unauthenticated_identities = var.allow_unauthenticated_identities
+    pre_sign_up_function_arn         = aws_lambda_function.auto_confirm.arn # sign_up.tf
+    endpoint                         = var.aws_endpoint_url
   }
 }

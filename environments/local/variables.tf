@@ -56,3 +56,10 @@ variable "moderation_enabled" {
   default     = false
   nullable    = false
 }
+
+variable "allow_unauthenticated_identities" {
+  description = "Let the test web app get guest credentials without signing in (the test client's `allow_unauthenticated_identities`). Off by default, as in dev: sign-in only. When on, guests get the same per-identity isolation as signed-in users (the end-to-end tests' EXPRESS run turns it on to check that)."
+  type        = bool
+  default     = false
+  nullable    = false
+}

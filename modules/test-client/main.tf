@@ -1,3 +1,5 @@
+data "aws_caller_identity" "current" {}
+
 data "aws_partition" "current" {}
 
 data "aws_region" "current" {}
@@ -17,8 +19,34 @@ locals {
   identity = "$${cognito-identity.amazonaws.com:sub}"
   # What the web app writes in an album item, and nothing else.
   album_attributes = ["albumID", "userID", "albumName", "creationTime"]
-  # Encryption keys are used only through the services that hold the data.
-  via_services = [for s in ["s3", "dynamodb"] : "${s}.${data.aws_region.current.name}.amazonaws.com"]
+
+  # The customer managed key, only as S3 or DynamoDB use it on the caller's behalf
+  # (kms:ViaService) and only for what they name in the encryption context: S3 the bucket ARN
+  # with S3 Bucket Keys (the storage module turns them on with a key), else the object ARN, only
+  # under the caller's own prefixes (aws:s3:arn); DynamoDB the two tables and the account
+  # (aws:dynamodb:tableName, aws:dynamodb:subscriberId). Same pattern as the pipeline's roles.
+  kms_statements = var.encryption.kms_key_arn == null ? [] : [
+    {
+      sid     = "DataKeyS3"
+      service = "s3.${data.aws_region.current.name}.amazonaws.com"
+      test    = "StringLike"
+      context = "kms:EncryptionContext:aws:s3:arn"
+      values = [
+        local.bucket_arn,
+        "${local.bucket_arn}/${var.prefixes.incoming}${local.identity}/*",
+        "${local.bucket_arn}/${var.prefixes.thumbnails}${local.identity}/*",
+      ]
+      required = {}
+    },
+    {
+      sid      = "DataKeyDynamoDB"
+      service  = "dynamodb.${data.aws_region.current.name}.amazonaws.com"
+      test     = "StringEquals"
+      context  = "kms:EncryptionContext:aws:dynamodb:tableName"
+      values   = [var.image_metadata_table.name, var.album_metadata_table.name]
+      required = { "kms:EncryptionContext:aws:dynamodb:subscriberId" = data.aws_caller_identity.current.account_id }
+    },
+  ]
 }
 
 resource "aws_cognito_user_pool" "this" {
@@ -242,16 +270,33 @@ data "aws_iam_policy_document" "browser" {
     }
   }
 
+  # Uploads (GenerateDataKey) and reads (Decrypt) of the caller's own objects and items.
   dynamic "statement" {
-    for_each = var.encryption.kms_key_arn == null ? [] : [var.encryption.kms_key_arn]
+    for_each = local.kms_statements
     content {
-      sid       = "DataKeyThroughS3AndDynamoDB"
+      sid       = statement.value.sid
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
+      resources = [var.encryption.kms_key_arn]
+
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = local.via_services
+        values   = [statement.value.service]
+      }
+
+      condition {
+        test     = statement.value.test
+        variable = statement.value.context
+        values   = statement.value.values
+      }
+
+      dynamic "condition" {
+        for_each = statement.value.required
+        content {
+          test     = "StringEquals"
+          variable = condition.key
+          values   = [condition.value]
+        }
       }
     }
   }

@@ -99,7 +99,7 @@ variable "album_metadata_table" {
 
 
 variable "encryption" {
-  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the browser role then gets kms:Decrypt and kms:GenerateDataKey on it. `logs` is read by the modules that own log groups."
+  description = "Customer managed KMS key that encrypts the bucket and the tables, if any: the browser role then gets kms:Decrypt and kms:GenerateDataKey on it, only through S3 for the bucket or its own objects and through DynamoDB for the two tables (encryption context). `logs` is read by the modules that own log groups."
   type = object({
     kms_key_arn = optional(string)
     logs        = optional(bool, true)

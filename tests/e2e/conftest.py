@@ -86,10 +86,11 @@ def stack(local_aws: LocalAws, terraform_bin: str, tf_env, tmp_path_factory) -> 
 @pytest.fixture(scope="session", params=STATE_MACHINE_TYPES)
 def deployed(request, stack, local_aws: LocalAws, tf_env) -> dict[str, Any]:
     """The stack applied with the workflow type ``request.param`` (after the other type's run:
-    emptied, then applied again). The EXPRESS run also turns the moderation branch on, so the
-    pipeline is checked with and without it."""
+    emptied, then applied again). The EXPRESS run also turns the moderation branch and guests
+    (unauthenticated identities) on, so the pipeline is checked with and without moderation and
+    isolation with and without guests."""
     state_machine_type = request.param
-    moderation = state_machine_type == "EXPRESS"
+    moderation = guests = state_machine_type == "EXPRESS"
     if stack["applied"] is not None:
         _empty(local_aws, stack["outputs"])
     runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"  # as package.py builds
@@ -98,6 +99,7 @@ def deployed(request, stack, local_aws: LocalAws, tf_env) -> dict[str, Any]:
         *("-var", f"runtime={runtime}"),
         *("-var", f"state_machine_type={state_machine_type}"),
         *("-var", f"moderation_enabled={str(moderation).lower()}"),
+        *("-var", f"allow_unauthenticated_identities={str(guests).lower()}"),
     ]
     done = terraform_in(
         tf_env, stack["workdir"], "apply", "-input=false", "-auto-approve", *tf_vars
@@ -112,6 +114,7 @@ def deployed(request, stack, local_aws: LocalAws, tf_env) -> dict[str, Any]:
         "vars": tf_vars,
         "state_machine_type": state_machine_type,
         "moderation": moderation,
+        "guests": guests,
     }
 
 

@@ -850,16 +850,11 @@ def test_trigger_kms_only_through_dynamodb_and_sqs(module_plan):
 # ---- test-client ---------------------------------------------------------------------------
 
 
-def test_test_client_browser_policy_is_per_identity(module_plan):
-    """Every grant is limited to the caller's own identity id: keys, items, albums."""
-    values = planned(module_plan("test-client", "readme"))
-    assert [k for k in values if ".aws_iam_role.browser[" in k] == [
-        'module.test_client.aws_iam_role.browser["authenticated"]'
-    ]
-    policy = policy_statements(
-        values['module.test_client.aws_iam_role_policy.browser["authenticated"]']["policy"]
-    )
-    me = "${cognito-identity.amazonaws.com:sub}"
+ME = "${cognito-identity.amazonaws.com:sub}"
+
+
+def expected_browser_policy(kms: str | None = None, reprocess: str | None = None) -> dict:
+    """The browser role's policy: every grant limited to the caller's own identity id."""
     image = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-ImageMetadata"
     album = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/photos-dev-AlbumMetadata"
 
@@ -871,30 +866,30 @@ def test_test_client_browser_policy_is_per_identity(module_plan):
             **({"Condition": condition} if condition else {}),
         }
 
-    assert policy == {
+    out = {
         "UploadOwnIncoming": allow(
-            ["s3:PutObject", "s3:AbortMultipartUpload"], [f"{BUCKET}/Incoming/{me}/*"]
+            ["s3:PutObject", "s3:AbortMultipartUpload"], [f"{BUCKET}/Incoming/{ME}/*"]
         ),
-        "DeleteOwnIncoming": allow(["s3:DeleteObject"], [f"{BUCKET}/Incoming/{me}/*"]),
+        "DeleteOwnIncoming": allow(["s3:DeleteObject"], [f"{BUCKET}/Incoming/{ME}/*"]),
         "ListOwnIncoming": allow(
-            ["s3:ListBucket"], [BUCKET], StringLike={"s3:prefix": f"Incoming/{me}/*"}
+            ["s3:ListBucket"], [BUCKET], StringLike={"s3:prefix": f"Incoming/{ME}/*"}
         ),
-        "ReadOwnRenditions": allow(["s3:GetObject"], [f"{BUCKET}/Thumbnails/{me}/*"]),
+        "ReadOwnRenditions": allow(["s3:GetObject"], [f"{BUCKET}/Thumbnails/{ME}/*"]),
         "ReadOwnImages": allow(
             ["dynamodb:GetItem", "dynamodb:Query"],
             [image, f"{image}/index/albumID-uploadTime-index"],
-            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{me}/*"}},
+            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{ME}/*"}},
         ),
         "ReadOwnAlbums": allow(
             ["dynamodb:GetItem", "dynamodb:Query"],
             [album, f"{album}/index/userID-creationTime-index"],
-            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [me, f"{me}/*"]}},
+            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [ME, f"{ME}/*"]}},
         ),
         "CreateOwnAlbums": allow(
             ["dynamodb:PutItem"],
             [album],
             **{
-                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{me}/*"},
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{ME}/*"},
                 "ForAllValues:StringEquals": {
                     "dynamodb:Attributes": ["albumID", "userID", "albumName", "creationTime"]
                 },
@@ -903,14 +898,70 @@ def test_test_client_browser_policy_is_per_identity(module_plan):
         "DeleteOwnAlbums": allow(
             ["dynamodb:DeleteItem"],
             [album],
-            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{me}/*"}},
+            **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": f"{ME}/*"}},
         ),
-    }  # no reprocess_function_arn in this usage: no function to invoke
+    }
+    if reprocess:
+        out["RetryOwnPhotos"] = allow(["lambda:InvokeFunction"], [reprocess])
+    if kms:
+        # S3 names the bucket (S3 Bucket Keys) or the object, DynamoDB the table and account.
+        data_keys = ["kms:Decrypt", "kms:GenerateDataKey"]
+        out["DataKeyS3"] = allow(
+            data_keys,
+            [kms],
+            StringEquals={"kms:ViaService": f"s3.{REGION}.amazonaws.com"},
+            StringLike={
+                "kms:EncryptionContext:aws:s3:arn": [
+                    BUCKET,
+                    f"{BUCKET}/Incoming/{ME}/*",
+                    f"{BUCKET}/Thumbnails/{ME}/*",
+                ]
+            },
+        )
+        out["DataKeyDynamoDB"] = allow(
+            data_keys,
+            [kms],
+            StringEquals={
+                "kms:ViaService": f"dynamodb.{REGION}.amazonaws.com",
+                "kms:EncryptionContext:aws:dynamodb:tableName": [
+                    "photos-dev-ImageMetadata",
+                    "photos-dev-AlbumMetadata",
+                ],
+                "kms:EncryptionContext:aws:dynamodb:subscriberId": ACCOUNT,
+            },
+        )
+    return out
+
+
+def browser_policy(values: dict, identity: str = "authenticated") -> dict:
+    return policy_statements(
+        values[f'module.test_client.aws_iam_role_policy.browser["{identity}"]']["policy"]
+    )
+
+
+def test_test_client_browser_policy_is_per_identity(module_plan):
+    """Every grant is limited to the caller's own identity id: keys, items, albums."""
+    values = planned(module_plan("test-client", "readme"))
+    assert [k for k in values if ".aws_iam_role.browser[" in k] == [
+        'module.test_client.aws_iam_role.browser["authenticated"]'
+    ]
+    # No reprocess_function_arn in this usage: no function to invoke; no key.
+    assert browser_policy(values) == expected_browser_policy()
     pool = values["module.test_client.aws_cognito_identity_pool.this"]
     assert pool["allow_unauthenticated_identities"] is False
     client = values["module.test_client.aws_cognito_user_pool_client.web"]
     assert client["generate_secret"] is False
     assert "ALLOW_USER_PASSWORD_AUTH" in client["explicit_auth_flows"]
+
+
+def test_test_client_kms_only_for_own_objects_and_the_tables(module_plan):
+    """test-client/kms: the key only through S3 for the bucket (Bucket Keys) or the caller's own
+    objects, and through DynamoDB for the two tables of this account; retry by invoking the
+    reprocess function only."""
+    values = planned(module_plan("test-client", "kms"))
+    kms = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
+    reprocess = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:photos-dev-reprocess"
+    assert browser_policy(values) == expected_browser_policy(kms=kms, reprocess=reprocess)
 
 
 def test_test_client_guests_get_the_same_isolation(module_plan):

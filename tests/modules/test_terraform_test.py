@@ -10,7 +10,7 @@ import shutil
 import subprocess
 
 import pytest
-from tfharness import ROOT, check_inventory
+from tfharness import ROOT, check_inventory, planned
 
 TESTS = ROOT / "tests" / "terraform"
 RUNS = sorted(
@@ -76,3 +76,20 @@ def test_run_passes_and_matches_inventory(terraform_test, run):
         + terraform_test["stderr"]
     )
     check_inventory(result["plan"], f"terraform-test/{run}", run)
+
+
+@pytest.mark.parametrize(("run", "execution_data"), [("dev", True), ("prod", False)])
+def test_state_machines_log_execution_data_only_in_dev(terraform_test, run, execution_data):
+    """prod's execution history logs carry no execution data (inputs and outputs: keys, labels,
+    GPS); dev's do, for debugging. Both state machines, every level (ALL)."""
+    values = planned(terraform_test["runs"][run]["plan"])
+    machines = {k: v for k, v in values.items() if ".aws_sfn_state_machine." in k}
+    assert set(machines) == {
+        "module.image_pipeline.module.pipeline.aws_sfn_state_machine.this",
+        "module.image_pipeline.module.pipeline.aws_sfn_state_machine.backfill[0]",
+    }
+    for address, machine in machines.items():
+        logging = machine["logging_configuration"]
+        assert [(c["include_execution_data"], c["level"]) for c in logging] == [
+            (execution_data, "ALL")
+        ], address
