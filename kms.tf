@@ -50,6 +50,28 @@ data "aws_iam_policy_document" "kms" {
       values   = ["arn:${data.aws_partition.current[0].partition}:logs:${data.aws_region.current[0].name}:${data.aws_caller_identity.current[0].account_id}:*"]
     }
   }
+
+  # EventBridge writes the status-change backstop's undeliverable events to its dead-letter
+  # queue, encrypted with this key, as itself (not through a role): only for this pipeline's rules.
+  statement {
+    sid       = "EventBridgeDeadLetters"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current[0].account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current[0].partition}:events:${data.aws_region.current[0].name}:${data.aws_caller_identity.current[0].account_id}:rule/${var.name_prefix}-*"]
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {

@@ -1058,11 +1058,23 @@ def test_root_module_creates_the_key(module_plan):
                 }
             },
         },
+        "EventBridgeDeadLetters": {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": ["*"],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                "ArnLike": {
+                    "aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/photos-dev-*"
+                },
+            },
+        },
     }
     principals = {s["Sid"]: s["Principal"] for s in json.loads(key["policy"])["Statement"]}
     assert principals == {
         "AccountAdministration": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
         "CloudWatchLogs": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "EventBridgeDeadLetters": {"Service": "events.amazonaws.com"},
     }
     # The key's ARN is known after apply only: the bucket, the tables, the queues and the log
     # groups take it from the key (null there would have been known at plan time).
