@@ -399,8 +399,9 @@ def test_a_local_labeller_plugs_into_detect_labels(tmp_path):
 
 # Terraform's AWS provider (5.100.0) polls after a create until the emulator's answer matches
 # what it expects, and some waiters then keep polling a fixed number of times (lifecycle
-# configuration: 10 s, then ten matching reads 5 s apart; function: 5 s, then one read). The
-# emulator cannot shorten those waits; an answer that never matches turns each into a timeout.
+# configuration: 10 s, then ten matching reads 5 s apart; function: 5 s, then one read; queue
+# and queue policy: six matching reads 5 s apart). The emulator cannot shorten those waits; an
+# answer that never matches turns each into a timeout.
 
 
 def test_lifecycle_configuration_reads_back_exactly_as_put(local_aws):
@@ -468,6 +469,46 @@ def test_created_function_is_active_and_its_updates_successful_at_once(local_aws
     finally:
         lam.delete_function(FunctionName="active-test")
         iam.delete_role(RoleName="active-test")
+
+
+def test_queue_attributes_and_policy_read_back_as_set(local_aws):
+    """aws_sqs_queue and aws_sqs_queue_policy wait for six reads in a row of GetQueueAttributes
+    (All) in which every attribute they set reads back unchanged (a policy: equivalent); one
+    that never does holds apply for the resource's timeout and fails it."""
+    sqs = local_aws.client("sqs")
+    # What the provider sends for the modules' dead-letter queues.
+    attributes = {
+        "DelaySeconds": "0",
+        "MaximumMessageSize": "262144",
+        "MessageRetentionPeriod": "1209600",
+        "ReceiveMessageWaitTimeSeconds": "0",
+        "SqsManagedSseEnabled": "true",
+        "VisibilityTimeout": "180",
+    }
+    url = sqs.create_queue(QueueName="propagation-test", Attributes=attributes)["QueueUrl"]
+    try:
+        got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert {k: got.get(k) for k in attributes} == attributes
+        arn = got["QueueArn"]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "EventBridgeDeadLetters",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:events:::rule/x"}},
+                }
+            ],
+        }
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert json.loads(got["Policy"]) == policy
+        assert {k: got.get(k) for k in attributes} == attributes
+    finally:
+        sqs.delete_queue(QueueUrl=url)
 
 
 # Cognito sign-in and IAM for the browser's credentials. The web app signs in to a user pool,
