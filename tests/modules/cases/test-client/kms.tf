@@ -3,6 +3,7 @@ module "test_client" {
 
   name_prefix = "photos-dev"
   bucket_name = "photos-dev-photos"
+  prefixes    = { incoming = "Incoming/", thumbnails = "Thumbnails/" }
   image_metadata_table = {
     name       = "photos-dev-ImageMetadata"
     arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/photos-dev-ImageMetadata"
