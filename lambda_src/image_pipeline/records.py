@@ -89,6 +89,18 @@ def _is_conditional_failure(exc: BaseException) -> bool:
     return error_code(exc) == "ConditionalCheckFailedException"
 
 
+def _write_if(operation: str, **request: Any) -> bool:
+    """One conditional write (``put_item``, ``update_item`` or ``delete_item``): False when its
+    condition failed."""
+    try:
+        getattr(client("dynamodb"), operation)(**request)
+    except Exception as exc:
+        if _is_conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
 def put_pending(table: str, pending: PendingItem) -> bool:
     """Write a fresh PENDING item unless this execution (or a newer upload) already owns it.
 
@@ -110,25 +122,20 @@ def put_refused(table: str, pending: PendingItem, error: str, cause: str) -> boo
 
 
 def _put_fresh(table: str, pending: PendingItem, attributes: dict[str, Any]) -> bool:
-    try:
-        client("dynamodb").put_item(
-            TableName=table,
-            Item={key: _serialize(value) for key, value in attributes.items()},
-            ConditionExpression=(
-                "attribute_not_exists(imageID) OR "
-                "(executionName <> :executionName AND "
-                "(attribute_not_exists(uploadTime) OR uploadTime <= :uploadTime))"
-            ),
-            ExpressionAttributeValues={
-                ":executionName": _serialize(pending.execution_name),
-                ":uploadTime": _serialize(pending.upload_time),
-            },
-        )
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _write_if(
+        "put_item",
+        TableName=table,
+        Item={key: _serialize(value) for key, value in attributes.items()},
+        ConditionExpression=(
+            "attribute_not_exists(imageID) OR "
+            "(executionName <> :executionName AND "
+            "(attribute_not_exists(uploadTime) OR uploadTime <= :uploadTime))"
+        ),
+        ExpressionAttributeValues={
+            ":executionName": _serialize(pending.execution_name),
+            ":uploadTime": _serialize(pending.upload_time),
+        },
+    )
 
 
 def get(table: str, image_id: str) -> dict[str, Any] | None:
@@ -224,48 +231,40 @@ def claim_start(table: str, image_id: str, execution_name: str, now: int, until:
     """The right to start ``execution_name``'s execution until ``until`` (epoch ms), taken by
     a later delivery of the upload's event while the item is still PENDING for it and no other
     delivery holds a lease that runs past ``now``; False otherwise."""
-    try:
-        client("dynamodb").update_item(
-            TableName=table,
-            Key={"imageID": {"S": image_id}},
-            UpdateExpression="SET #lease = :until",
-            ConditionExpression=(
-                "executionName = :name AND processingStatus = :pending AND "
-                "(attribute_not_exists(#lease) OR #lease < :now)"
-            ),
-            ExpressionAttributeNames={"#lease": START_LEASE},
-            ExpressionAttributeValues={
-                ":name": _serialize(execution_name),
-                ":pending": _serialize(PENDING),
-                ":now": _serialize(now),
-                ":until": _serialize(until),
-            },
-        )
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _write_if(
+        "update_item",
+        TableName=table,
+        Key={"imageID": {"S": image_id}},
+        UpdateExpression="SET #lease = :until",
+        ConditionExpression=(
+            "executionName = :name AND processingStatus = :pending AND "
+            "(attribute_not_exists(#lease) OR #lease < :now)"
+        ),
+        ExpressionAttributeNames={"#lease": START_LEASE},
+        ExpressionAttributeValues={
+            ":name": _serialize(execution_name),
+            ":pending": _serialize(PENDING),
+            ":now": _serialize(now),
+            ":until": _serialize(until),
+        },
+    )
 
 
 def release_start(table: str, image_id: str, execution_name: str, until: int) -> None:
     """Give back a lease taken with ``until`` (its start failed: the next delivery may try at
     once); nothing when another delivery holds the lease now or the item moved on."""
-    try:
-        client("dynamodb").update_item(
-            TableName=table,
-            Key={"imageID": {"S": image_id}},
-            UpdateExpression="REMOVE #lease",
-            ConditionExpression="executionName = :name AND #lease = :until",
-            ExpressionAttributeNames={"#lease": START_LEASE},
-            ExpressionAttributeValues={
-                ":name": _serialize(execution_name),
-                ":until": _serialize(until),
-            },
-        )
-    except Exception as exc:
-        if not _is_conditional_failure(exc):
-            raise
+    _write_if(
+        "update_item",
+        TableName=table,
+        Key={"imageID": {"S": image_id}},
+        UpdateExpression="REMOVE #lease",
+        ConditionExpression="executionName = :name AND #lease = :until",
+        ExpressionAttributeNames={"#lease": START_LEASE},
+        ExpressionAttributeValues={
+            ":name": _serialize(execution_name),
+            ":until": _serialize(until),
+        },
+    )
 
 
 def store_success(
@@ -350,34 +349,24 @@ def fail_pending(table: str, pending: PendingItem, error: str, cause: str) -> bo
     ):
         return True
     attributes = {**pending.attributes(), **values}
-    try:
-        client("dynamodb").put_item(
-            TableName=table,
-            Item={key: _serialize(value) for key, value in attributes.items()},
-            ConditionExpression="attribute_not_exists(imageID)",
-        )
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _write_if(
+        "put_item",
+        TableName=table,
+        Item={key: _serialize(value) for key, value in attributes.items()},
+        ConditionExpression="attribute_not_exists(imageID)",
+    )
 
 
 def delete_if_owned(table: str, image_id: str, execution_name: str) -> bool:
     """Delete the item while it still names ``execution_name`` (a photo removed); False when a
     newer upload owns it. An item already gone counts as deleted (a redelivered removal)."""
-    try:
-        client("dynamodb").delete_item(
-            TableName=table,
-            Key={"imageID": {"S": image_id}},
-            ConditionExpression="attribute_not_exists(imageID) OR executionName = :executionName",
-            ExpressionAttributeValues={":executionName": _serialize(execution_name)},
-        )
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _write_if(
+        "delete_item",
+        TableName=table,
+        Key={"imageID": {"S": image_id}},
+        ConditionExpression="attribute_not_exists(imageID) OR executionName = :executionName",
+        ExpressionAttributeValues={":executionName": _serialize(execution_name)},
+    )
 
 
 def restart(
@@ -420,20 +409,15 @@ def restart(
             }
         )
         condition = "#executionName = :expected AND #status IN (:succeeded, :failed)"
-    try:
-        client("dynamodb").update_item(
-            TableName=table,
-            Key={"imageID": {"S": item.image_id}},
-            UpdateExpression=expression,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=attribute_values,
-        )
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _write_if(
+        "update_item",
+        TableName=table,
+        Key={"imageID": {"S": item.image_id}},
+        UpdateExpression=expression,
+        ConditionExpression=condition,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=attribute_values,
+    )
 
 
 def fail_if_pending(table: str, image_id: str, execution_name: str, error: str, cause: str) -> bool:
@@ -481,19 +465,14 @@ def mark_duplicate(
     else:
         condition += "duplicateOf = :seen"
         values[":seen"] = _serialize(seen)
-    try:
-        client("dynamodb").update_item(
-            TableName=table,
-            Key={"imageID": {"S": image_id}},
-            UpdateExpression="SET duplicateOf = :original",
-            ConditionExpression=condition,
-            ExpressionAttributeValues=values,
-        )
-    except Exception as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _write_if(
+        "update_item",
+        TableName=table,
+        Key={"imageID": {"S": image_id}},
+        UpdateExpression="SET duplicateOf = :original",
+        ConditionExpression=condition,
+        ExpressionAttributeValues=values,
+    )
 
 
 def hashed_photos_of(table: str, hash_index: str, user_id: str) -> Iterator[dict[str, Any]]:
